@@ -1,0 +1,70 @@
+"""Roles: who does what in the loop (docs/product.md, "Who uses it").
+
+A role is a Django group named by the role's code; the group's permissions are what the role may
+do, and an administrator may add to them. A person holds a role *in a department* (a Membership),
+and may hold several. Organisation-wide roles act on every department's objects; the others act
+only on the objects of the departments where they are held (`pingjia.accounts.access`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    REVIEW_MANAGER = "review_manager", _("Review manager")
+    DEPARTMENT_HEAD = "dept_head", _("Department head")
+    HANDLER = "handler", _("Handler")
+    SERVICE_AGENT = "service_agent", _("Customer-service agent")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    EXECUTIVE = "executive", _("Executive")
+    ADMINISTRATOR = "admin", _("Administrator")
+
+
+ORGANISATION_WIDE = frozenset(
+    {Role.REVIEW_MANAGER, Role.SUPERVISOR, Role.EXECUTIVE, Role.ADMINISTRATOR}
+)
+
+_VIEW_ORG = ["accounts.view_department", "accounts.view_store", "accounts.view_user"]
+_MANAGE_ORG = [
+    f"accounts.{verb}_{model}"
+    for model in ("department", "store", "user", "membership", "organisation")
+    for verb in ("add", "change", "delete", "view")
+] + ["auth.view_group", "auth.change_group"]
+
+# The permissions each role's group starts with. Adding to a group in the admin sticks; a
+# permission named here and removed in the admin comes back at the next migrate.
+DEFAULT_PERMISSIONS: dict[str, list[str]] = {
+    Role.REVIEW_MANAGER: [*_VIEW_ORG, "accounts.view_personal_data", "accounts.add_apitoken"],
+    Role.DEPARTMENT_HEAD: [*_VIEW_ORG, "accounts.view_personal_data"],
+    Role.HANDLER: [*_VIEW_ORG, "accounts.view_personal_data"],
+    Role.SERVICE_AGENT: [*_VIEW_ORG, "accounts.view_personal_data"],
+    Role.SUPERVISOR: [*_VIEW_ORG, "accounts.view_auditentry"],
+    Role.EXECUTIVE: [*_VIEW_ORG],
+    Role.ADMINISTRATOR: [
+        *_MANAGE_ORG,
+        "accounts.view_auditentry",
+        "accounts.add_apitoken",
+        "accounts.manage_apitokens",
+        "accounts.view_apitoken",
+        "accounts.change_apitoken",
+        "core.view_heartbeat",
+    ],
+}
+
+
+def sync_role_groups(*args: Any, apps: Any = None, **kwargs: Any) -> None:
+    """Create one group per role and grant it the role's default permissions."""
+    from django.contrib.auth.models import Group, Permission
+
+    for role in Role:
+        group, _created = Group.objects.get_or_create(name=role.value)
+        wanted = DEFAULT_PERMISSIONS[role]
+        query = models.Q()
+        for name in wanted:
+            app_label, codename = name.split(".")
+            query |= models.Q(content_type__app_label=app_label, codename=codename)
+        group.permissions.add(*Permission.objects.filter(query))

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from pingjia.core.demo import DEMO_PASSWORD, demo_load, demo_logins
+
+
+class Command(BaseCommand):
+    help = "Load the demo organisation (once; later runs change nothing) and print the logins."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if demo_load():
+            self.stdout.write(self.style.SUCCESS("Demo organisation loaded."))
+        else:
+            self.stdout.write("Demo organisation already loaded.")
+        self.stdout.write(f"\nLogins (password for all: {DEMO_PASSWORD}):")
+        for person in demo_logins():
+            self.stdout.write(f"  {person.role.label:<26} {person.username:<12} {person.name}")
