@@ -173,7 +173,7 @@ if EMBEDDED:
         }
     }
 else:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {"default": dict(dj_database_url.parse(DATABASE_URL, conn_max_age=60))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets the web process read while the worker writes; IMMEDIATE takes the write lock
@@ -189,7 +189,7 @@ if REDIS_URL:
                           "LOCATION": REDIS_URL, "KEY_PREFIX": "pingjia"}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                          "LOCATION": DATA_DIR / "cache"}}
+                          "LOCATION": str(DATA_DIR / "cache")}}
 
 # --- background work -----------------------------------------------------------------------------
 QUEUE_NAME = env_str("PINGJIA_QUEUE_NAME", "pingjia")

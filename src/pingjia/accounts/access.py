@@ -30,6 +30,7 @@ class Scoped(Protocol):
 class Scope:
     everything: bool = False
     roles: frozenset[str] = frozenset()
+    role_permissions: frozenset[str] = frozenset()  # of every role held, anywhere
     organisation_permissions: frozenset[str] = frozenset()
     department_permissions: dict[int, frozenset[str]] = field(default_factory=dict)
 
@@ -76,6 +77,7 @@ def scope_of(user: Any) -> Scope:
     scope = Scope(
         everything=user.is_superuser,
         roles=frozenset(roles),
+        role_permissions=frozenset().union(*granted.values()),
         organisation_permissions=frozenset(organisation),
         department_permissions={d: frozenset(p) for d, p in departments.items()},
     )

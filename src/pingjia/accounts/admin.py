@@ -23,7 +23,7 @@ from pingjia.accounts.models import (
 )
 
 
-class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AuditedAdmin(admin.ModelAdmin):
     """Every save and delete made in the admin is written to the audit trail, with the values
     before and after; memberships are granted and revoked through the services."""
 
@@ -63,7 +63,7 @@ class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             services.membership_revoke(actor=actor, membership=membership)  # type: ignore[arg-type]
 
 
-class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]
+class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 1
     autocomplete_fields = ["user"]
@@ -98,13 +98,13 @@ class StoreAdmin(AuditedAdmin):
     list_select_related = ["department"]
 
 
-class UserCreateForm(UserCreationForm):  # type: ignore[type-arg]
+class UserCreateForm(UserCreationForm):
     class Meta:
         model = User
         fields = ["username", "name"]
 
 
-class UserChangeForm(forms.ModelForm):  # type: ignore[type-arg]
+class UserChangeForm(forms.ModelForm):
     """The phone number is personal data: the form shows it masked and only replaces it."""
 
     new_phone = forms.CharField(label=_("New mobile phone"), required=False, max_length=30,
@@ -127,7 +127,7 @@ class UserChangeForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 @admin.register(User)
-class UserAdmin(AuditedAdmin, DjangoUserAdmin):  # type: ignore[misc]
+class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     form = UserChangeForm
     add_form = UserCreateForm
     list_display = ["username", "name", "email", "is_active", "is_superuser", "last_login",
@@ -144,7 +144,7 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):  # type: ignore[misc]
                                   "failed_logins", "locked_until"]}),
     ]
     add_fieldsets = [(None, {"fields": ["username", "name", "password1", "password2"]})]
-    filter_horizontal: list[str] = []
+    filter_horizontal = ()
     inlines = [UserMembershipInline]
     actions = ["unlock"]
 
@@ -160,7 +160,7 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):  # type: ignore[misc]
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ApiTokenAdmin(admin.ModelAdmin):
     """Tokens are made where the secret can be shown once (the token page, `pingjia token`);
     here they are listed and revoked."""
 
@@ -187,7 +187,7 @@ class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AuditEntryAdmin(admin.ModelAdmin):
     list_display = ["at", "actor_name", "action", "target_type", "target_repr", "ip"]
     list_filter = ["action", "target_type"]
     search_fields = ["actor_name", "target_repr", "note"]

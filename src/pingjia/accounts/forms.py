@@ -53,9 +53,12 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        everything = [("", _("All"))]
-        self.fields["action"].choices = everything + list(AuditAction.choices)
-        self.fields["target_type"].choices = everything + audit_target_types()
+        everything: list[tuple[str, Any]] = [("", _("All"))]
+        action, target_type = self.fields["action"], self.fields["target_type"]
+        assert isinstance(action, forms.ChoiceField)
+        assert isinstance(target_type, forms.ChoiceField)
+        action.choices = everything + list(AuditAction.choices)
+        target_type.choices = everything + audit_target_types()
 
     def audit_filter(self) -> AuditFilter:
         """The filter the form describes; an invalid form filters nothing out."""

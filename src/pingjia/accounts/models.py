@@ -39,7 +39,7 @@ class Organisation(models.Model):
         return organisation or cls(name=str(_("Pingjia")))
 
 
-class ScopedQuerySet(models.QuerySet):  # type: ignore[type-arg]
+class ScopedQuerySet(models.QuerySet):
     """A queryset whose rows belong to departments; `visible_to` keeps what a user may view.
 
     Subclasses say how a row reaches its departments in `department_lookup`."""
@@ -219,7 +219,7 @@ class TokenScope(models.TextChoices):
     AUDIT_READ = "audit:read", _("Read the audit trail")
 
 
-class ApiTokenQuerySet(models.QuerySet):  # type: ignore[type-arg]
+class ApiTokenQuerySet(models.QuerySet):
     def usable(self, now: datetime) -> ApiTokenQuerySet:
         return self.filter(revoked_at__isnull=True, user__is_active=True).filter(
             models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
@@ -256,7 +256,7 @@ class ApiToken(models.Model):
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
 
 
-class AuditEntryQuerySet(models.QuerySet):  # type: ignore[type-arg]
+class AuditEntryQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> AuditEntryQuerySet:
         from pingjia.accounts.access import scope_of
 

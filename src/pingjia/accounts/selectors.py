@@ -16,7 +16,7 @@ def department_list(*, user: User, include_inactive: bool = False) -> QuerySet[D
     departments = Department.objects.visible_to(user).prefetch_related("memberships__user")
     if not include_inactive:
         departments = departments.filter(is_active=True)
-    return departments  # type: ignore[return-value]
+    return departments
 
 
 def department_members(department: Department) -> list[Membership]:
@@ -32,7 +32,7 @@ def store_list(*, user: User, department_id: int | None = None,
         stores = stores.filter(department_id=department_id)
     if not include_inactive:
         stores = stores.filter(is_active=True)
-    return stores  # type: ignore[return-value]
+    return stores
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def audit_entries(*, user: User, filters: AuditFilter) -> QuerySet[AuditEntry]:
         entries = entries.filter(Q(target_repr__icontains=filters.text)
                                  | Q(actor_name__icontains=filters.text)
                                  | Q(note__icontains=filters.text))
-    return entries  # type: ignore[return-value]
+    return entries
 
 
 def audit_target_types() -> list[tuple[str, str]]:

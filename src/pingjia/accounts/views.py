@@ -26,6 +26,10 @@ def client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+def is_htmx(request: HttpRequest) -> bool:
+    return bool(getattr(request, "htmx", False))
+
+
 def _current_user(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)
@@ -107,7 +111,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
         else:
             form = TokenCreateForm()
     context = {"form": form, "tokens": user.api_tokens.all(), "created": created}
-    template = "accounts/tokens.html#token-panel" if request.htmx else "accounts/tokens.html"
+    template = "accounts/tokens.html#token-panel" if is_htmx(request) else "accounts/tokens.html"
     return render(request, template, context, status=400 if form.errors else 200)
 
 
@@ -183,5 +187,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     query.pop("before", None)
     context = {"form": form, "entries": page[:AUDIT_PAGE_SIZE], "older": older,
                "query": query.urlencode()}
-    template = "accounts/audit_list.html#results" if request.htmx else "accounts/audit_list.html"
+    template = "accounts/audit_list.html"
+    if is_htmx(request):
+        template += "#results"
     return render(request, template, context)

@@ -36,31 +36,31 @@ def error_response(status: int, message: str, *, code: str | None = None,
 
 
 def install(api: NinjaAPI) -> None:
-    def on_application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    def on_application_error(request: HttpRequest, exc: Any) -> HttpResponse:
         return error_response(exc.status, exc.message, code=exc.code, details=exc.details)
 
-    def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    def on_validation_error(request: HttpRequest, exc: Any) -> HttpResponse:
         details = json.loads(json.dumps(exc.errors, default=str))
         return error_response(422, _("The request is not valid."), details=details)
 
-    def on_authentication_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def on_authentication_error(request: HttpRequest, exc: Any) -> HttpResponse:
         return error_response(
             401, _("Log in, or send a valid API token: Authorization: Bearer <token>.")
         )
 
-    def on_authorization_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def on_authorization_error(request: HttpRequest, exc: Any) -> HttpResponse:
         return error_response(403, str(exc) or _("You may not do this."))
 
-    def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    def on_http_error(request: HttpRequest, exc: Any) -> HttpResponse:
         return error_response(exc.status_code, str(exc))
 
-    def on_not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def on_not_found(request: HttpRequest, exc: Any) -> HttpResponse:
         return error_response(404, _("Not found."))
 
-    def on_permission_denied(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def on_permission_denied(request: HttpRequest, exc: Any) -> HttpResponse:
         return error_response(403, str(exc) or _("You may not do this."))
 
-    def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def on_unexpected(request: HttpRequest, exc: Any) -> HttpResponse:
         logger.exception("API request %s %s failed", request.method, request.path)
         return error_response(500, _("Something went wrong on the server; it has been logged."))
 

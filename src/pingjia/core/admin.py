@@ -9,7 +9,7 @@ from pingjia.core.models import Heartbeat
 
 
 @admin.register(Heartbeat)
-class HeartbeatAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class HeartbeatAdmin(admin.ModelAdmin):
     list_display = ["name", "beat_at", "host", "pid"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

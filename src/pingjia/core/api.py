@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 import pingjia
 from pingjia.core.health import database_finding
@@ -17,8 +17,9 @@ class HealthOut(Schema):
 
 @router.get("/health", auth=None, response={200: HealthOut, 503: HealthOut},
             summary="Liveness for load balancers; no log-in needed")
-def health(request: HttpRequest) -> tuple[int, HealthOut]:
+def health(request: HttpRequest) -> Status[HealthOut]:
     database = database_finding().status
     healthy = database == "ok"
-    return (200 if healthy else 503), HealthOut(status="ok" if healthy else "error",
-                                                database=database, version=pingjia.__version__)
+    return Status(200 if healthy else 503, HealthOut(status="ok" if healthy else "error",
+                                                     database=database,
+                                                     version=pingjia.__version__))

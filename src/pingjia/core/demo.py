@@ -11,7 +11,7 @@ from pingjia.accounts import services
 from pingjia.accounts.models import Organisation, User
 from pingjia.accounts.roles import Role
 
-DEMO_PASSWORD = "pingjia-demo"
+DEMO_PASSWORD = "pingjia-demo"  # noqa: S105 (printed for the demo)
 ORGANISATION = "鲜悦生活集团（演示）"
 
 DEPARTMENTS = [

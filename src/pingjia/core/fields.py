@@ -10,7 +10,7 @@ from django.db import models
 from pingjia.core import crypto
 
 
-class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
+class EncryptedTextField(models.TextField):
     """Text stored encrypted. Comparisons in SQL are meaningless on it, so every look-up but
     `isnull` is refused: filter on its `BlindIndexField` instead."""
 
@@ -36,7 +36,7 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
         return super().get_lookup(lookup_name)
 
 
-class BlindIndexField(models.CharField):  # type: ignore[type-arg]
+class BlindIndexField(models.CharField):
     """Keyed hash of another field of the same model, computed whenever the model is saved.
 
     `kind` names the normalisation (`phone`, `email`, `text`; see `crypto.NORMALIZERS`). An

@@ -63,7 +63,9 @@ def queue_finding() -> Finding:
         except redis.RedisError as exc:
             return Finding("queue", "error", f"{where}: {exc}")
         return Finding("queue", "ok", where)
-    path = settings.HUEY["filename"]
+    path = settings.HUEY.get("filename")
+    if path is None:
+        return Finding("queue", "ok", f"{settings.HUEY['huey_class']} (in this process)")
     folder = os.path.dirname(path)
     if not os.access(folder, os.W_OK):
         return Finding("queue", "error", f"SQLite {path}: folder not writable")

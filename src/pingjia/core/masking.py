@@ -12,6 +12,7 @@ import unicodedata
 STARS = "****"
 # Administrative units that end an address prefix that may be shown.
 _ADDRESS_UNITS = re.compile(r"^.{0,16}?(?:自治区|自治州|特别行政区|省|市|区|县|旗|盟)")
+_DISTRICT_LEVEL = ("区", "县", "旗")
 
 
 def mask_phone(value: str) -> str:
@@ -58,6 +59,9 @@ def mask_address(value: str) -> str:
         if prefix_end + match.end() > 16:
             break
         prefix_end += match.end()
+        segment = match.group()
+        if segment.endswith(_DISTRICT_LEVEL) and not segment.endswith("自治区"):
+            break  # nothing below the district is shown
     return (address[:prefix_end] or address[: min(6, len(address) // 2)]) + STARS
 
 

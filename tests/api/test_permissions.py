@@ -1,0 +1,30 @@
+"""Permission matrix of the API (see tests/permissions.py). The API answers anonymous with 401
+in its error shape, never with a log-in redirect."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import Org
+from tests.permissions import Row, run_row
+
+ROWS = [
+    Row("GET /api/v1/health", "GET", lambda o: "/api/v1/health",
+        {"anonymous": 200, "handler_a": 200}),
+    Row("GET /api/v1/me", "GET", lambda o: "/api/v1/me",
+        {"anonymous": 401, "handler_a": 200, "admin": 200}),
+    Row("GET /api/v1/departments", "GET", lambda o: "/api/v1/departments",
+        {"anonymous": 401, "handler_a": 200, "executive": 200}),
+    Row("GET /api/v1/departments/{department_id}", "GET",
+        lambda o: f"/api/v1/departments/{o.dept_a.pk}",
+        {"anonymous": 401, "head_b": 404, "head_a": 200, "manager": 200}),
+    Row("GET /api/v1/stores", "GET", lambda o: "/api/v1/stores",
+        {"anonymous": 401, "handler_a": 200, "supervisor": 200}),
+    Row("GET /api/v1/audit", "GET", lambda o: "/api/v1/audit",
+        {"anonymous": 401, "head_a": 403, "manager": 403, "supervisor": 200, "admin": 200}),
+]
+
+
+@pytest.mark.parametrize("row", ROWS, ids=str)
+def test_permission_matrix(org: Org, row: Row) -> None:
+    run_row(org, row)

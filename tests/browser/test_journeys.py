@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pingjia.accounts.models import AuditAction, AuditEntry
+from tests.conftest import Org
+from tests.factories import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def log_in(page: Any, base: str, username: str) -> None:
+    page.goto(f"{base}/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+
+
+def test_log_in_switch_language_and_log_out(live_server: Any, page: Any, org: Org) -> None:
+    base = live_server.url
+    page.goto(f"{base}/")
+    assert page.url.startswith(f"{base}/login/")
+    assert page.locator("h2").inner_text() == "登录"
+
+    page.fill("input[name=username]", "head_a")
+    page.fill("input[name=password]", "wrong-password")
+    page.click("button[type=submit]")
+    assert "用户名或密码错误" in page.locator(".alert-danger").inner_text()
+
+    log_in(page, base, "head_a")
+    page.wait_for_url(f"{base}/")
+    assert "工作台" in page.locator("header").inner_text()
+    assert "物流部" in page.locator("#my-roles").inner_text()
+
+    page.click("#language-menu .dropdown-toggle")
+    page.click("#language-menu button[value=en]")
+    page.wait_for_load_state()
+    assert "Workbench" in page.locator("header").inner_text()
+    assert page.locator("html").get_attribute("lang") == "en"
+
+    page.click("#language-menu .dropdown-toggle")
+    page.click("#language-menu button[value=zh-hant]")
+    page.wait_for_load_state()
+    assert "工作臺" in page.locator("header").inner_text()
+
+    page.click("#user-menu")
+    page.click("#logout-button")
+    page.wait_for_url(f"{base}/login/")
+    page.goto(f"{base}/org/departments/")
+    assert page.url.startswith(f"{base}/login/")
+    assert AuditEntry.objects.filter(action=AuditAction.LOGOUT, actor=org["head_a"]).exists()
+
+
+def test_head_reveals_a_phone_with_a_reason(live_server: Any, page: Any, org: Org) -> None:
+    base = live_server.url
+    log_in(page, base, "head_a")
+    page.wait_for_url(f"{base}/")
+    page.goto(f"{base}/org/departments/{org.dept_a.pk}/")
+    handler = org["handler_a"]
+    cell = page.locator(f"#phone-{handler.pk}")
+    assert handler.phone not in cell.inner_text()
+    cell.locator("input[name=reason]").fill("安排整改回访")
+    cell.locator("button").click()
+    page.locator(f"#phone-{handler.pk}", has_text=handler.phone).wait_for()
+    entry = AuditEntry.objects.get(action=AuditAction.PERSONAL_DATA_VIEWED)
+    assert (entry.actor, entry.note) == (org["head_a"], "安排整改回访")

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from pingjia.accounts.models import ApiToken, AuditEntry, Department, Membership, User
+from pingjia.accounts.roles import Role
+from pingjia.core.demo import DEMO_PASSWORD, demo_logins
+from tests.factories import DepartmentFactory
+
+
+def run(*args: str) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_pingjia_help_lists_its_commands() -> None:
+    result = subprocess.run([sys.executable, "-m", "pingjia.cli", "--help"],
+                            capture_output=True, text=True, check=True)
+    for command in ("serve", "worker", "demo", "createuser", "token", "check"):
+        assert f"  {command} " in result.stdout
+
+
+def test_demo_loads_once_with_a_login_per_role(db: None) -> None:
+    first = run("demo")
+    assert "loaded" in first and DEMO_PASSWORD in first
+    counts = (User.objects.count(), Department.objects.count(), AuditEntry.objects.count())
+    second = run("demo")
+    assert "already" in second
+    assert (User.objects.count(), Department.objects.count(), AuditEntry.objects.count()) \
+        == counts
+    names = {d.name for d in Department.objects.all()}
+    assert {"差评管理部", "客服部", "物流部", "售后部", "门店运营部", "产品部", "餐饮部"} <= names
+    for person in demo_logins():
+        user = User.objects.get(username=person.username)
+        assert user.check_password(DEMO_PASSWORD)
+        assert Membership.objects.filter(user=user, role=person.role).exists()
+        assert person.username in second
+    assert {p.role for p in demo_logins()} == set(Role)
+
+
+def test_createuser_with_roles(db: None) -> None:
+    DepartmentFactory(code="logistics")
+    out = run("createuser", "zhangqiang", "--name", "张强", "--phone", "13812341234",
+              "--password", "a-long-passphrase", "--role", "logistics:dept_head")
+    assert "logistics:dept_head" in out
+    user = User.objects.get(username="zhangqiang")
+    assert user.check_password("a-long-passphrase") and user.phone == "13812341234"
+    assert user.memberships.get().role == Role.DEPARTMENT_HEAD
+
+
+@pytest.mark.parametrize(("role", "message"), [("nowhere:handler", "no department"),
+                                               ("logistics:boss", "must be one of")])
+def test_createuser_refuses_bad_roles_and_creates_nothing(db: None, role: str,
+                                                          message: str) -> None:
+    DepartmentFactory(code="logistics")
+    with pytest.raises(CommandError, match=message):
+        run("createuser", "li", "--name", "李四", "--password", "a-long-passphrase",
+            "--role", role)
+    assert not User.objects.filter(username="li").exists()
+
+
+def test_token_create_list_revoke(db: None) -> None:
+    run("createuser", "robot", "--name", "同步机器人", "--password", "a-long-passphrase")
+    created = run("token", "create", "robot", "--name", "美团同步", "--scope", "org:read",
+                  "--expires-days", "30")
+    secret = created.strip().splitlines()[-1]
+    token = ApiToken.objects.get()
+    assert secret.startswith("pjt_") and token.expires_at is not None
+    listing = run("token", "list")
+    assert "美团同步" in listing and "active" in listing and secret not in listing
+    run("token", "revoke", str(token.pk))
+    assert "revoked" in run("token", "list", "robot")
+    with pytest.raises(CommandError):
+        run("token", "create", "nobody", "--name", "x", "--scope", "org:read")
+
+
+def test_check_reports_every_part(db: None) -> None:
+    out = run("check")
+    for part in ("settings", "database", "queue", "cache", "personal-data keys", "scheduler"):
+        assert part in out
+    assert "no heartbeat yet" in out
+
+
+def test_check_with_queue_round_trip_in_process(db: None) -> None:
+    # Tests run tasks immediately, so the answer comes from this very process.
+    out = run("check", "--queue")
+    assert f"pid {os.getpid()}" in out
+
+
+def test_server_settings_without_keys_fail_with_a_clear_message(tmp_path: object) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PINGJIA_")}
+    env.update(DATABASE_URL="postgres://postgres@127.0.0.1:5432/x",
+               DJANGO_SETTINGS_MODULE="pingjia.settings", PINGJIA_DATA_DIR=str(tmp_path))
+    result = subprocess.run([sys.executable, "-c", "import django; django.setup()"],
+                            capture_output=True, text=True, env=env)
+    assert result.returncode != 0
+    assert "PINGJIA_SECRET_KEY, PINGJIA_FIELD_KEYS, PINGJIA_LOOKUP_KEY" in result.stderr
