@@ -1,13 +1,39 @@
 from __future__ import annotations
 
+import hashlib
+import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+
+
+def _static_fingerprint() -> str:
+    """Changes whenever a static source file is added, removed or modified."""
+    from django.contrib.staticfiles import finders
+
+    digest = hashlib.sha256()
+    for finder in finders.get_finders():
+        for path, storage in finder.list(ignore_patterns=[]):
+            stat = os.stat(storage.path(path))
+            digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def collect_static_if_changed() -> None:
+    """collectstatic takes seconds (it compresses every file); skip it when nothing changed."""
+    stamp = Path(settings.STATIC_ROOT) / ".sources"
+    fingerprint = _static_fingerprint()
+    if stamp.exists() and stamp.read_text() == fingerprint:
+        return
+    call_command("collectstatic", interactive=False, verbosity=0)
+    stamp.write_text(fingerprint)
 
 
 class Command(BaseCommand):
@@ -22,13 +48,12 @@ class Command(BaseCommand):
                             help="gunicorn worker processes (default 2)")
         parser.add_argument("--no-worker", action="store_true",
                             help="do not start a background worker")
-        parser.add_argument("--no-migrate", action="store_true",
-                            help="skip migrate and collectstatic")
+        parser.add_argument("--no-migrate", action="store_true", help="skip migrate")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
-            call_command("collectstatic", interactive=False, verbosity=0)
+        collect_static_if_changed()
         bind = f"{options['host']}:{options['port']}"
         commands = [[sys.executable, "-m", "gunicorn", "pingjia.wsgi:application",
                      "--bind", bind, "--workers", str(options["web_workers"]),
