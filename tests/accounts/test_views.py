@@ -180,3 +180,18 @@ def test_navigation_follows_permissions(org: Org) -> None:
     assert reverse("audit_list") in admin_html and reverse("admin:index") in admin_html
     assert reverse("audit_list") not in handler_html
     assert reverse("admin:index") not in handler_html
+
+
+def test_pages_ignore_the_browsers_language_but_keep_the_users_choice(org: Org) -> None:
+    client = client_for(org["admin"])
+    english_browser = {"Accept-Language": "en-US,en;q=0.9"}
+    assert "工作台" in client.get(reverse("home"), headers=english_browser).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "Workbench" in client.get(reverse("home")).content.decode()
+
+
+def test_api_messages_follow_accept_language(db: None) -> None:
+    english = Client().get("/api/v1/me", headers={"Accept-Language": "en"}).json()
+    chinese = Client().get("/api/v1/me").json()
+    assert english["error"]["message"].startswith("Log in")
+    assert chinese["error"]["message"] != english["error"]["message"]

@@ -43,7 +43,7 @@ class TokenCreateForm(forms.Form):
 class AuditFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
     actor = forms.ModelChoiceField(label=_("Actor"), queryset=User.objects.all(),
-                                   required=False)
+                                   required=False, empty_label=_("All"))
     action = forms.ChoiceField(label=_("Action"), required=False)
     target_type = forms.ChoiceField(label=_("Object type"), required=False)
     since = forms.DateField(label=_("From"), required=False,

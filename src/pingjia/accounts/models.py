@@ -143,7 +143,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A member of staff. Roles come from memberships, not from the `groups` field."""
 
     username = models.CharField(_("username"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=60)
+    name = models.CharField(_("full name"), max_length=60)
     email = models.EmailField(_("e-mail"), blank=True)
     phone = EncryptedTextField(_("mobile phone"), blank=True)
     phone_hash = BlindIndexField(source="phone", kind="phone")

@@ -36,8 +36,10 @@ from pingjia.core.fields import EncryptedTextField
 
 # --- audit trail ---------------------------------------------------------------------------------
 
-# Secrets and derived values never go into the trail.
-_NOT_AUDITED = frozenset({"password", "digest", "phone_hash", "last_login"})
+# Secrets, derived values and bookkeeping never go into the trail.
+_NOT_AUDITED = frozenset({"id", "password", "digest", "phone_hash", "last_login",
+                          "failed_logins", "date_joined", "created_at"})
+_EMPTY: tuple[object, ...] = (None, "", [], {})
 
 
 def snapshot(obj: models.Model) -> dict[str, Any]:
@@ -61,7 +63,7 @@ def changes_between(model: type[models.Model], before: dict[str, Any],
     changes: dict[str, list[Any]] = {}
     for name in sorted(set(before) | set(after)):
         old, new = before.get(name), after.get(name)
-        if old == new:
+        if old == new or (old in _EMPTY and new in _EMPTY):
             continue
         field = model._meta.get_field(name)
         if isinstance(field, EncryptedTextField):

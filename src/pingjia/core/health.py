@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from pingjia.core import crypto
 from pingjia.core.models import Heartbeat
@@ -27,6 +28,22 @@ class Finding:
     name: str
     status: Status
     detail: str
+
+    @property
+    def label(self) -> str:
+        return str(PART_LABELS.get(self.name, self.name))
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS[self.status])
+
+
+PART_LABELS = {
+    "settings": _("Settings"), "database": _("Database"), "queue": _("Task queue"),
+    "cache": _("Cache"), "personal-data keys": _("Personal-data keys"), "mail": _("Mail"),
+    "scheduler": _("Scheduler"), "worker": _("Worker"),
+}
+STATUS_LABELS = {"ok": _("OK"), "warning": _("Warning"), "error": _("Failed")}
 
 
 def redact(url: str) -> str:
