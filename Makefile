@@ -24,7 +24,6 @@ $(VENV)/.dev: requirements/dev.lock $(VENV)/.base
 	touch $@
 
 demo: $(VENV)/.base
-	$(BIN)/pingjia migrate --verbosity 0
 	$(BIN)/pingjia demo
 	@echo ""
 	@echo "Open http://127.0.0.1:8000/ and log in with one of the accounts above (Ctrl-C stops)."

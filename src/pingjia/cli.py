@@ -8,7 +8,7 @@ import sys
 COMMANDS = [
     ("serve", "migrate, then run the web server and a background worker together"),
     ("worker", "run a background worker (the task queue consumer and its scheduler)"),
-    ("demo", "load the demo organisation and print one login per role"),
+    ("demo", "migrate, load the demo organisation and print one login per role"),
     ("createuser", "create a user, optionally with roles"),
     ("token", "create, list and revoke API tokens"),
     ("check", "report the configuration and whether database, queue, cache and worker answer"),

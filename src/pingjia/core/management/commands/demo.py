@@ -2,15 +2,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from pingjia.core.demo import DEMO_PASSWORD, demo_load, demo_logins
 
 
 class Command(BaseCommand):
-    help = "Load the demo organisation (once; later runs change nothing) and print the logins."
+    help = ("Migrate, load the demo organisation (once; later runs change nothing) and print the "
+            "logins.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
         if demo_load():
             self.stdout.write(self.style.SUCCESS("Demo organisation loaded."))
         else:
