@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -75,14 +76,28 @@ def _new_key() -> str:
 
 
 def _embedded_secrets() -> dict[str, str]:
+    """The secrets of this data folder, made by whichever process starts first: the file is
+    created exclusively, so a web process and a worker starting together agree on the keys."""
     path = DATA_DIR / "secrets.json"
-    stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _attempt in range(50):  # the creator may still be writing
+            text = path.read_text()
+            if text:
+                stored: dict[str, str] = json.loads(text)
+                break
+            time.sleep(0.1)
+        else:
+            raise ImproperlyConfigured(f"{path} is empty: remove it to make new keys.") from None
+    else:
+        stored = {name: _new_key() for name in SECRET_VARIABLES}
+        with os.fdopen(descriptor, "w") as file:
+            file.write(json.dumps(stored, indent=2))
     missing = [name for name in SECRET_VARIABLES if name not in stored]
     if missing:
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
-        stored.update({name: _new_key() for name in missing})
-        path.touch(mode=0o600)
-        path.write_text(json.dumps(stored, indent=2))
+        raise ImproperlyConfigured(f"{path} lacks {', '.join(missing)}: add them or remove it.")
     return stored
 
 

@@ -102,3 +102,14 @@ def test_server_settings_without_keys_fail_with_a_clear_message(tmp_path: object
                             capture_output=True, text=True, env=env)
     assert result.returncode != 0
     assert "PINGJIA_SECRET_KEY, PINGJIA_FIELD_KEYS, PINGJIA_LOOKUP_KEY" in result.stderr
+
+
+def test_embedded_processes_starting_together_share_one_set_of_keys(tmp_path: object) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PINGJIA_")}
+    env.pop("DATABASE_URL", None)
+    env.update(DJANGO_SETTINGS_MODULE="pingjia.settings", PINGJIA_DATA_DIR=str(tmp_path))
+    show = "from django.conf import settings; print(settings.PINGJIA_FIELD_KEYS[0])"
+    processes = [subprocess.Popen([sys.executable, "-c", f"import django; django.setup(); {show}"],
+                                  env=env, stdout=subprocess.PIPE, text=True) for _ in range(4)]
+    keys = {process.communicate(timeout=60)[0].strip() for process in processes}
+    assert len(keys) == 1 and all(keys)

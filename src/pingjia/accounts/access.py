@@ -87,18 +87,16 @@ def scope_of(user: Any) -> Scope:
 
 def forget_scope(user: Any) -> None:
     """Drop the cached scope after the user's memberships changed."""
-    for attribute in ("_pingjia_scope", "_perm_cache", "_group_perm_cache", "_user_perm_cache"):
-        user.__dict__.pop(attribute, None)
+    user.__dict__.pop("_pingjia_scope", None)
 
 
 def require_permission(user: Any, perm: str, obj: Scoped | None = None) -> None:
     """PermissionDenied, with the reason, unless the user holds `perm` (on `obj`)."""
     if not user.has_perm(perm, obj):
-        codename = perm.split(".", 1)[1]
-        try:
-            label = Permission.objects.get(codename=codename).name
-        except Permission.DoesNotExist:
-            label = perm
+        app_label, codename = perm.split(".", 1)
+        permission = Permission.objects.filter(content_type__app_label=app_label,
+                                               codename=codename).first()
+        label = permission.name if permission else perm
         raise PermissionDenied(_("Your roles do not allow this: %(permission)s.") % {
             "permission": label})
 
