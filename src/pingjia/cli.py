@@ -11,6 +11,7 @@ COMMANDS = [
     ("demo", "migrate, load the demo organisation and print one login per role"),
     ("createuser", "create a user, optionally with roles"),
     ("token", "create, list and revoke API tokens"),
+    ("import", "import a file of reviews exported from a channel (CSV, XLSX)"),
     ("check", "report the configuration and whether database, queue, cache and worker answer"),
     ("reencrypt", "re-encrypt personal data under the newest key after a key rotation"),
     ("migrate", "create or update the database tables"),

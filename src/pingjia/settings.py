@@ -144,6 +144,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "pingjia.core",
     "pingjia.accounts",
+    "pingjia.reviews",
 ]
 
 MIDDLEWARE = [

@@ -12,5 +12,6 @@ class AccountsConfig(AppConfig):
         from pingjia.accounts.roles import sync_role_groups
 
         # Permissions exist only after migrate has created them (Django does it post_migrate
-        # too), so the roles' default permissions are granted at the same moment.
-        post_migrate.connect(sync_role_groups, sender=self)
+        # too, app by app), so the roles' default permissions are granted after each app's;
+        # granting is idempotent.
+        post_migrate.connect(sync_role_groups, dispatch_uid="pingjia-sync-role-groups")

@@ -290,6 +290,7 @@ class AuditAction(models.TextChoices):
     TOKEN_REVOKED = "token_revoked", _("API token revoked")
     PERSONAL_DATA_VIEWED = "personal_data_viewed", _("Unmasked personal data viewed")
     PERSONAL_DATA_REENCRYPTED = "personal_data_reencrypted", _("Personal data re-encrypted")
+    IMPORTED = "imported", _("Reviews imported")
 
 
 class AuditEntry(models.Model):

@@ -28,7 +28,9 @@ ORGANISATION_WIDE = frozenset(
     {Role.REVIEW_MANAGER, Role.SUPERVISOR, Role.EXECUTIVE, Role.ADMINISTRATOR}
 )
 
-_VIEW_ORG = ["accounts.view_department", "accounts.view_store", "accounts.view_user"]
+_VIEW_ORG = ["accounts.view_department", "accounts.view_store", "accounts.view_user",
+             "reviews.view_review", "reviews.view_channel"]
+_IMPORT = ["reviews.add_importrun", "reviews.view_importrun", "reviews.view_customer"]
 _MANAGE_ORG = [
     f"accounts.{verb}_{model}"
     for model in ("department", "store", "user", "membership", "organisation")
@@ -38,10 +40,11 @@ _MANAGE_ORG = [
 # The permissions each role's group starts with. Adding to a group in the admin sticks; a
 # permission named here and removed in the admin comes back at the next migrate.
 DEFAULT_PERMISSIONS: dict[str, list[str]] = {
-    Role.REVIEW_MANAGER: [*_VIEW_ORG, "accounts.view_personal_data", "accounts.add_apitoken"],
+    Role.REVIEW_MANAGER: [*_VIEW_ORG, *_IMPORT, "accounts.view_personal_data",
+                          "accounts.add_apitoken"],
     Role.DEPARTMENT_HEAD: [*_VIEW_ORG, "accounts.view_personal_data"],
     Role.HANDLER: [*_VIEW_ORG, "accounts.view_personal_data"],
-    Role.SERVICE_AGENT: [*_VIEW_ORG, "accounts.view_personal_data"],
+    Role.SERVICE_AGENT: [*_VIEW_ORG, *_IMPORT, "accounts.view_personal_data"],
     Role.SUPERVISOR: [*_VIEW_ORG, "accounts.view_auditentry"],
     Role.EXECUTIVE: [*_VIEW_ORG],
     Role.ADMINISTRATOR: [
@@ -52,6 +55,8 @@ DEFAULT_PERMISSIONS: dict[str, list[str]] = {
         "accounts.view_apitoken",
         "accounts.change_apitoken",
         "core.view_heartbeat",
+        *_IMPORT,
+        *[f"reviews.{verb}_channel" for verb in ("add", "change", "view")],
     ],
 }
 

@@ -1,0 +1,118 @@
+"""One row of an export, checked and turned into the fields of a review.
+
+Identity (what makes re-imports idempotent): the channel's review id when the file has one;
+otherwise `fp:` + a SHA-256 fingerprint of the review's content — its time as written in the
+file, the customer's nickname and name, product, order, rating and text (whitespace and
+full-width forms normalised) — so the same review exported twice gets the same identity, and an
+append review, a reply or a later export of it do not change it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from pingjia.reviews.importing import cells
+from pingjia.reviews.importing.formats import ImportFormat
+from pingjia.reviews.importing.reading import Cell
+
+LIMITS = {
+    "external_id": 64, "order_id": 64, "product_code": 64, "store_code": 40,
+    "product": 200, "store_name": 100, "customer_name": 60, "customer_nick": 100,
+    "customer_phone": 30, "customer_email": 254, "text": 10_000, "append_text": 10_000,
+    "reply": 10_000,
+}
+IDENTIFIERS = ("external_id", "order_id", "product_code", "store_code")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+class RowError(ValueError):
+    """Why a row cannot be imported; shown beside its row number."""
+
+
+@dataclass
+class ReviewRow:
+    row: int
+    identity: str
+    external_id: str = ""
+    reviewed_at: datetime | None = None
+    rating: int | None = None
+    sub_scores: dict[str, int] = field(default_factory=dict)
+    text: str = ""
+    customer_name: str = ""
+    customer_nick: str = ""
+    customer_phone: str = ""
+    customer_email: str = ""
+    order_id: str = ""
+    product: str = ""
+    product_code: str = ""
+    store_code: str = ""
+    store_name: str = ""
+    tags: list[str] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)
+    append_text: str = ""
+    appended_at: datetime | None = None
+    reply: str = ""
+    language: str = ""
+
+    @property
+    def has_customer(self) -> bool:
+        return bool(self.customer_phone or self.customer_email or self.customer_nick
+                    or self.customer_name)
+
+
+def language_of(text: str) -> str:
+    """Chinese (`zh`), English (`en`) or unknown; the script of Chinese text is decided by
+    the analysis."""
+    if _CJK.search(text):
+        return "zh"
+    return "en" if _LATIN.search(text) else ""
+
+
+def fingerprint(row: ReviewRow, written_time: str) -> str:
+    parts = [written_time, row.customer_nick, row.customer_name, row.product, row.order_id,
+             str(row.rating or ""), row.text]
+    normalized = "\x1f".join(" ".join(unicodedata.normalize("NFKC", p).split()) for p in parts)
+    return hashlib.sha256(normalized.encode()).hexdigest()
+
+
+def parse_row(values: list[Cell], number: int, *, fmt: ImportFormat, fields: dict[str, int],
+              scores: dict[str, int], tz: ZoneInfo) -> ReviewRow:
+    """The row's review, or RowError with the reason."""
+
+    def cell(name: str, mapping: dict[str, int] = fields) -> Cell:
+        index = mapping.get(name)
+        return values[index] if index is not None and index < len(values) else None
+
+    try:
+        row = ReviewRow(row=number, identity="")
+        for name in LIMITS:
+            if name not in fields:
+                continue
+            if name in IDENTIFIERS:
+                value = cells.identifier(cell(name))
+            elif name == "customer_phone":
+                value = cells.phone(cell(name))
+            else:
+                value = cells.text(cell(name))
+            setattr(row, name, cells.limited(value, LIMITS[name], name))
+        row.reviewed_at = cells.moment(cell("reviewed_at"), tz)
+        row.appended_at = cells.moment(cell("appended_at"), tz)
+        row.rating = cells.rating(cell("rating"), fmt.rating_scale)
+        row.sub_scores = {name: score for name in scores
+                          if (score := cells.rating(cell(name, scores), "stars")) is not None}
+        row.tags = cells.split_list(cell("tags"))
+        row.images = [url for url in cells.split_list(cell("images"))
+                      if url.startswith(("http://", "https://"))]
+    except ValueError as exc:
+        raise RowError(str(exc)) from None
+    if not row.text and row.rating is None:
+        raise RowError("neither text nor rating")
+    row.language = language_of(row.text)
+    row.identity = row.external_id or "fp:" + fingerprint(row, cells.text(cell("reviewed_at")))
+    return row

@@ -1,0 +1,216 @@
+"""Reviews from every channel, the customers who wrote them, and the imports that brought them."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from pingjia.accounts.models import ScopedQuerySet, Store
+from pingjia.core.fields import BlindIndexField, EncryptedTextField
+from pingjia.core.masking import mask_email, mask_name, mask_phone
+
+
+class Channel(models.Model):
+    """Where reviews come from: a platform, one of the organisation's own channels, or offline."""
+
+    class Kind(models.TextChoices):
+        PLATFORM = "platform", _("Online platform")
+        OWN = "own", _("Own channel")
+        OFFLINE = "offline", _("Offline")
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=40)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    import_format = models.CharField(
+        _("import format"), max_length=20, default="generic",
+        help_text=_("The export format its files usually come in; `auto` recognises it from "
+                    "the header row."))
+    is_active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveIntegerField(_("sort order"), default=100)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(models.Model):
+    """A person who reviewed or complained. Contact data is encrypted, shown masked, and the
+    keyed hashes find the same person again across channels."""
+
+    name = EncryptedTextField(_("name"), blank=True)
+    phone = EncryptedTextField(_("phone"), blank=True)
+    phone_hash = BlindIndexField(source="phone", kind="phone")
+    email = EncryptedTextField(_("e-mail"), blank=True)
+    email_hash = BlindIndexField(source="email", kind="email")
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+
+    def __str__(self) -> str:
+        return self.name_masked or f"#{self.pk}"
+
+    @property
+    def name_masked(self) -> str:
+        return mask_name(self.name)
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.phone)
+
+    @property
+    def email_masked(self) -> str:
+        return mask_email(self.email) if self.email else ""
+
+    def scope_department_ids(self) -> set[int]:
+        """Customers belong to no department: only organisation-wide roles reach them until
+        cases tie them to departments."""
+        return set()
+
+
+class CustomerIdentity(models.Model):
+    """A customer's pseudonymous id on one channel (platform nickname or user id)."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+")
+    value = EncryptedTextField(_("platform id or nickname"))
+    value_hash = BlindIndexField(source="value", kind="text")
+
+    class Meta:
+        verbose_name = _("customer identity")
+        verbose_name_plural = _("customer identities")
+        constraints = [models.UniqueConstraint(fields=["channel", "value_hash"],
+                                               name="customer_identity_unique_per_channel")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} · {mask_name(self.value)}"
+
+
+class ImportRun(models.Model):
+    """One file imported (or tried): what it held, what it changed, and each rejected row."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        REJECTED = "rejected", _("File rejected")
+        FAILED = "failed", _("Failed")
+
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="imports",
+                                verbose_name=_("channel"))
+    default_store = models.ForeignKey(Store, null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+", verbose_name=_("store"))
+    file_name = models.CharField(_("file"), max_length=200)
+    file_sha256 = models.CharField(max_length=64, editable=False)
+    format = models.CharField(_("format"), max_length=20, blank=True)
+    encoding = models.CharField(_("encoding"), max_length=20, blank=True)
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.RUNNING)
+    message = models.TextField(_("message"), blank=True)
+    rows_read = models.PositiveIntegerField(_("rows read"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    duplicates = models.PositiveIntegerField(_("duplicates skipped"), default=0)
+    rejected = models.PositiveIntegerField(_("rejected"), default=0)
+    # [{"row": 7, "reason": "…", "values": {header: cell text}}], in file order
+    errors = models.JSONField(_("rejected rows"), default=list, blank=True)
+    stores_created = models.JSONField(_("stores created"), default=list, blank=True)
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("by"))
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+
+class ReviewQuerySet(ScopedQuerySet):
+    department_lookup = "store__department"
+    view_permission = "reviews.view_review"
+
+
+class Review(models.Model):
+    """A review as the customer wrote it. `identity` is the channel's review id, or a content
+    fingerprint (`fp:…`) where the channel has none; it makes every import idempotent."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="reviews",
+                                verbose_name=_("channel"))
+    identity = models.CharField(max_length=80, editable=False)
+    external_id = models.CharField(_("review id on the channel"), max_length=64, blank=True)
+    store = models.ForeignKey(Store, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="reviews", verbose_name=_("store"))
+    product = models.CharField(_("product or service"), max_length=200, blank=True)
+    product_code = models.CharField(_("product id"), max_length=64, blank=True)
+    order_id = models.CharField(_("order"), max_length=64, blank=True)
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="reviews", verbose_name=_("customer"))
+    reviewed_at = models.DateTimeField(_("reviewed"), db_index=True)
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+    sub_scores = models.JSONField(_("sub-scores"), default=dict, blank=True)
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    images = models.JSONField(_("images"), default=list, blank=True)
+    append_text = models.TextField(_("append review"), blank=True)
+    appended_at = models.DateTimeField(_("appended"), null=True, blank=True)
+    platform_reply = models.TextField(_("reply on the platform"), blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    import_run = models.ForeignKey(ImportRun, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="reviews", editable=False)
+
+    objects: ClassVar[ReviewQuerySet] = ReviewQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ["-reviewed_at", "-pk"]
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "identity"], name="review_unique_identity"),
+            models.CheckConstraint(condition=models.Q(rating__isnull=True)
+                                   | models.Q(rating__gte=1, rating__lte=5),
+                                   name="review_rating_1_to_5"),
+        ]
+        indexes = [
+            models.Index(fields=["store", "reviewed_at"], name="review_store_time"),
+            models.Index(fields=["channel", "reviewed_at"], name="review_channel_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.external_id or self.identity[:12]}"
+
+    def scope_department_ids(self) -> set[int]:
+        return {self.store.department_id} if self.store and self.store.department_id else set()
+
+
+class ReviewRevision(models.Model):
+    """What a later import changed on a review (an append review, a reply, a corrected
+    rating), so the review's history is kept."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="revisions")
+    import_run = models.ForeignKey(ImportRun, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now)
+    changes = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+        verbose_name = _("review revision")
+        verbose_name_plural = _("review revisions")
+
+    def __str__(self) -> str:
+        return f"{self.review} @ {self.changed_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,285 @@
+"""Acts on reviews: importing files of them."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import islice
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from pingjia.accounts.models import AuditAction, Store, User
+from pingjia.accounts.services import audit_record
+from pingjia.core import crypto
+from pingjia.core.errors import ApplicationError
+from pingjia.reviews.importing import cells
+from pingjia.reviews.importing.formats import FORMATS, ImportFormat, detect
+from pingjia.reviews.importing.reading import Table, UnreadableFile, read_table
+from pingjia.reviews.importing.rows import ReviewRow, RowError, parse_row
+from pingjia.reviews.models import (
+    Channel,
+    Customer,
+    CustomerIdentity,
+    ImportRun,
+    Review,
+    ReviewRevision,
+)
+
+CHUNK = 1000
+# Rejected rows kept with their values; beyond this only the count grows, so that a file of
+# garbage cannot fill the database.
+MAX_KEPT_ERRORS = 10_000
+# Fields a later export of the same review may bring: appended reviews, replies, corrections.
+UPDATABLE = ("rating", "text", "append_text", "appended_at", "platform_reply", "tags", "images",
+             "sub_scores")
+
+
+class _DryRunRollback(Exception):
+    pass
+
+
+def review_import(*, actor: User | None, data: bytes, file_name: str, channel: Channel,
+                  default_store: Store | None = None, format_code: str = "auto",
+                  dry_run: bool = False) -> ImportRun:
+    """Import a file of reviews; the returned run says what was read, created, updated,
+    skipped as duplicate and rejected (with row numbers and reasons).
+
+    Every good row is kept even when others are rejected. Rows are written in chunks, each in
+    its own transaction, and re-importing the same file (or an overlapping later export)
+    creates nothing twice, so an import that stopped half-way is completed by running it
+    again. A file that is not a review export at all is rejected whole and changes nothing.
+    A dry run does everything, reports, and rolls back."""
+    if format_code != "auto" and format_code not in FORMATS:
+        raise ApplicationError(f"Unknown format {format_code!r}; known: auto, "
+                               f"{', '.join(FORMATS)}.", code="unknown_format")
+    run = ImportRun(channel=channel, default_store=default_store, file_name=file_name[:200],
+                    file_sha256=hashlib.sha256(data).hexdigest(), dry_run=dry_run,
+                    created_by=actor)
+    try:
+        table = read_table(data, file_name)
+        fmt = detect(table.headers) if format_code == "auto" else FORMATS[format_code]
+        fields, scores = fmt.mapping(table.headers)
+        if "text" not in fields and "rating" not in fields:
+            raise UnreadableFile(
+                "This is not a review export: no column of review text or rating was found "
+                f"(format {fmt.code}; headers: {', '.join(table.headers[:12])}).")
+    except UnreadableFile as exc:
+        run.status = ImportRun.Status.REJECTED
+        run.message = str(exc)
+        run.finished_at = timezone.now()
+        if not dry_run:
+            run.save()
+        return run
+    run.format, run.encoding = fmt.code, table.encoding
+    if dry_run:
+        try:
+            with transaction.atomic():
+                run.save()
+                _import_rows(run, table, fmt, fields, scores)
+                raise _DryRunRollback
+        except _DryRunRollback:
+            run.pk = None
+        return run
+    run.save()
+    try:
+        _import_rows(run, table, fmt, fields, scores)
+    except Exception as exc:
+        run.status = ImportRun.Status.FAILED
+        run.message = f"{type(exc).__name__}: {exc}"
+        run.finished_at = timezone.now()
+        run.save()
+        raise
+    audit_record(actor=actor, action=AuditAction.IMPORTED, target=run,
+                 changes={"created": [None, run.created], "updated": [None, run.updated],
+                          "rejected": [None, run.rejected]})
+    return run
+
+
+def _import_rows(run: ImportRun, table: Table, fmt: ImportFormat, fields: dict[str, int],
+                 scores: dict[str, int]) -> None:
+    tz = ZoneInfo(settings.TIME_ZONE)
+    headers = table.headers
+    for chunk in _chunks(table.rows, CHUNK):
+        good: list[ReviewRow] = []
+        for number, values in chunk:
+            run.rows_read += 1
+            try:
+                good.append(parse_row(values, number, fmt=fmt, fields=fields, scores=scores,
+                                      tz=tz))
+            except RowError as exc:
+                _reject(run, number, str(exc), headers, values)
+        with transaction.atomic():
+            _write_chunk(run, good)
+            run.save()
+    run.status = ImportRun.Status.DONE
+    run.finished_at = timezone.now()
+    run.save()
+
+
+def _chunks(rows: Iterator[tuple[int, list[Any]]], size: int) -> Iterator[list[Any]]:
+    while chunk := list(islice(rows, size)):
+        yield chunk
+
+
+def _reject(run: ImportRun, number: int, reason: str, headers: list[str],
+            values: list[Any]) -> None:
+    run.rejected += 1
+    if len(run.errors) < MAX_KEPT_ERRORS:
+        run.errors.append({"row": number, "reason": reason,
+                           "values": {h: cells.text(v) for h, v in zip(headers, values,
+                                                                       strict=False) if h}})
+
+
+@dataclass
+class _Lookups:
+    """What one chunk needs from the database, fetched in a few queries."""
+
+    stores: dict[str, Store] = field(default_factory=dict)
+    reviews: dict[str, Review] = field(default_factory=dict)
+    by_phone: dict[str, Customer] = field(default_factory=dict)
+    by_email: dict[str, Customer] = field(default_factory=dict)
+    by_identity: dict[str, Customer] = field(default_factory=dict)
+
+
+def _write_chunk(run: ImportRun, rows: list[ReviewRow]) -> None:
+    channel = run.channel
+    lookups = _lookups(channel, rows)
+    new: dict[str, Review] = {}
+    for row in rows:
+        existing = lookups.reviews.get(row.identity) or new.get(row.identity)
+        if existing is not None:
+            if existing.pk is None:  # the same review twice in one file: keep the later data
+                _apply(existing, row)
+                run.duplicates += 1
+            elif _update(existing, row, run):
+                run.updated += 1
+            else:
+                run.duplicates += 1
+            continue
+        review = Review(channel=channel, identity=row.identity, import_run=run,
+                        store=_store(run, row, lookups), customer=_customer(channel, row, lookups),
+                        external_id=row.external_id, order_id=row.order_id, product=row.product,
+                        product_code=row.product_code, language=row.language,
+                        reviewed_at=row.reviewed_at or run.started_at,
+                        received_at=run.started_at)
+        _apply(review, row)
+        new[row.identity] = review
+    Review.objects.bulk_create(new.values(), batch_size=500)
+    run.created += len(new)
+
+
+def _apply(review: Review, row: ReviewRow) -> None:
+    review.rating = row.rating
+    review.text = row.text
+    review.append_text = row.append_text
+    review.appended_at = row.appended_at
+    review.platform_reply = row.reply
+    review.tags = row.tags
+    review.images = row.images
+    review.sub_scores = row.sub_scores
+
+
+def _update(review: Review, row: ReviewRow, run: ImportRun) -> bool:
+    """Bring what a later export adds; never erase what an earlier one said."""
+    incoming = Review()
+    _apply(incoming, row)
+    changes: dict[str, list[Any]] = {}
+    for name in UPDATABLE:
+        old, new = getattr(review, name), getattr(incoming, name)
+        if new in (None, "", [], {}) or new == old:
+            continue
+        changes[name] = [_jsonable(old), _jsonable(new)]
+        setattr(review, name, new)
+    if not changes:
+        return False
+    review.save(update_fields=list(changes))
+    ReviewRevision.objects.create(review=review, import_run=run, changes=changes)
+    return True
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _lookups(channel: Channel, rows: list[ReviewRow]) -> _Lookups:
+    lookups = _Lookups()
+    identities = {row.identity for row in rows}
+    lookups.reviews = {r.identity: r for r in
+                       Review.objects.filter(channel=channel, identity__in=identities)}
+    codes = {row.store_code for row in rows if row.store_code}
+    names = {row.store_name for row in rows if row.store_name and not row.store_code}
+    for store in Store.objects.filter(code__in=codes | {_store_code(n) for n in names}):
+        lookups.stores[store.code] = store
+    for store in Store.objects.filter(name__in=names):
+        lookups.stores.setdefault(_store_code(store.name), store)
+    phones = {crypto.lookup_hash(row.customer_phone, "phone") for row in rows
+              if row.customer_phone}
+    emails = {crypto.lookup_hash(row.customer_email, "email") for row in rows
+              if row.customer_email}
+    nicks = {crypto.lookup_hash(row.customer_nick, "text") for row in rows if row.customer_nick}
+    for customer in Customer.objects.filter(phone_hash__in=phones):
+        lookups.by_phone[customer.phone_hash] = customer
+    for customer in Customer.objects.filter(email_hash__in=emails):
+        lookups.by_email[customer.email_hash] = customer
+    for identity in CustomerIdentity.objects.filter(channel=channel, value_hash__in=nicks
+                                                    ).select_related("customer"):
+        lookups.by_identity[identity.value_hash] = identity.customer
+    return lookups
+
+
+def _store_code(name: str) -> str:
+    """A store named but not coded in an export gets a stable code from its name."""
+    return "auto-" + hashlib.sha1(name.encode()).hexdigest()[:10]  # noqa: S324 (not security)
+
+
+def _store(run: ImportRun, row: ReviewRow, lookups: _Lookups) -> Store | None:
+    if not row.store_code and not row.store_name:
+        return run.default_store
+    code = slugify(row.store_code)[:40] if row.store_code else _store_code(row.store_name)
+    store = lookups.stores.get(code)
+    if store is None:
+        store = Store.objects.create(code=code, name=row.store_name or row.store_code)
+        lookups.stores[code] = store
+        run.stores_created.append({"code": store.code, "name": store.name})
+    return store
+
+
+def _customer(channel: Channel, row: ReviewRow, lookups: _Lookups) -> Customer | None:
+    """The same person across channels: matched by phone, then e-mail, then their id on
+    this channel; created when none matches. New contact data fills what was missing."""
+    if not row.has_customer:
+        return None
+    phone = crypto.lookup_hash(row.customer_phone, "phone") if row.customer_phone else ""
+    email = crypto.lookup_hash(row.customer_email, "email") if row.customer_email else ""
+    nick = crypto.lookup_hash(row.customer_nick, "text") if row.customer_nick else ""
+    customer = (lookups.by_phone.get(phone) or lookups.by_email.get(email)
+                or lookups.by_identity.get(nick))
+    if customer is None:
+        customer = Customer.objects.create(name=row.customer_name, phone=row.customer_phone,
+                                           email=row.customer_email)
+    else:
+        missing = {name: value for name, value in (("name", row.customer_name),
+                                                   ("phone", row.customer_phone),
+                                                   ("email", row.customer_email))
+                   if value and not getattr(customer, name)}
+        if missing:
+            for name, value in missing.items():
+                setattr(customer, name, value)
+            customer.save()
+    if nick and nick not in lookups.by_identity:
+        CustomerIdentity.objects.get_or_create(channel=channel, value_hash=nick,
+                                               defaults={"customer": customer,
+                                                         "value": row.customer_nick})
+    for key, table in ((phone, lookups.by_phone), (email, lookups.by_email),
+                       (nick, lookups.by_identity)):
+        if key:
+            table.setdefault(key, customer)
+    return customer
+

@@ -1,0 +1,222 @@
+from __future__ import annotations
+
+import io
+import json
+from io import StringIO
+
+import pytest
+import xlsxwriter
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from pingjia.accounts.models import AuditAction, AuditEntry, Store
+from pingjia.reviews.models import Channel, Customer, ImportRun, Review, ReviewRevision
+from pingjia.reviews.services import review_import
+from tests.factories import StoreFactory
+
+HEADER = "评价ID,评价时间,评分,评价内容,用户昵称,手机号,订单号,门店名称"
+
+
+def csv(*rows: str, encoding: str = "utf-8") -> bytes:
+    return "\r\n".join([HEADER, *rows]).encode(encoding)
+
+
+def run_import(data: bytes, channel: str = "dianping", **options: object) -> ImportRun:
+    return review_import(actor=None, data=data, file_name="export.csv",
+                         channel=Channel.objects.get(code=channel), **options)  # type: ignore[arg-type]
+
+
+def counts() -> tuple[int, int, int]:
+    return Review.objects.count(), Customer.objects.count(), Store.objects.count()
+
+
+def test_default_channels_exist_after_migrate(db: None) -> None:
+    codes = set(Channel.objects.values_list("code", flat=True))
+    assert codes == {"taobao", "tmall", "jd", "meituan", "dianping", "eleme", "douyin",
+                     "pinduoduo", "app", "web", "qr", "invite", "phone", "email", "letter",
+                     "onsite", "service"}
+
+
+def test_gbk_file_keeps_good_rows_and_reports_bad_ones_by_row(db: None) -> None:
+    run = run_import(csv(
+        "R1,2025-01-02 12:00,1,出餐太慢了，等了四十分钟,小王,13812341234,"
+        "202501020001234567,徐家汇店",
+        "R2,2025/1/3,9,评分超出范围,,,,",
+        "R3,not a date,2,日期错误,,,,",
+        "R4,2025年1月4日 18:30:00,5,服务员很热情,,,,",
+        "R5,2025-01-05,,,,,,",
+        encoding="gbk"))
+    assert (run.status, run.encoding) == (ImportRun.Status.DONE, "gb18030")
+    assert (run.rows_read, run.created, run.rejected) == (5, 2, 3)
+    reasons = {e["row"]: e["reason"] for e in run.errors}
+    assert set(reasons) == {3, 4, 6}
+    assert "1–5" in reasons[3] and "date" in reasons[4] and "neither" in reasons[6]
+    assert run.errors[0]["values"]["评价内容"] == "评分超出范围"
+    review = Review.objects.get(external_id="R1")
+    assert review.text == "出餐太慢了，等了四十分钟" and review.rating == 1
+    assert review.order_id == "202501020001234567"
+    assert review.reviewed_at.isoformat() == "2025-01-02T04:00:00+00:00"  # 12:00 in Shanghai
+    assert review.store is not None and review.store.name == "徐家汇店"
+    assert run.stores_created == [{"code": review.store.code, "name": "徐家汇店"}]
+
+
+def test_reimport_creates_nothing(db: None) -> None:
+    data = csv("R1,2025-01-02,1,太慢,,,,", "R2,2025-01-03,5,很好,,,,")
+    run_import(data)
+    before = counts()
+    again = run_import(data)
+    assert (again.created, again.updated, again.duplicates) == (0, 0, 2)
+    assert counts() == before
+
+
+def test_later_export_with_append_review_updates_and_keeps_history(db: None) -> None:
+    header = "评价ID,评价时间,评分,评价内容,追评内容,追评时间"
+    run_import(f"{header}\nR1,2025-01-02,2,耳机有杂音,,".encode())
+    later = run_import(f"{header}\nR1,2025-01-02,2,耳机有杂音,换货后还是有杂音,2025-01-09 10:00\n"
+                       "R2,2025-01-10,5,不错,,".encode())
+    assert (later.created, later.updated) == (1, 1)
+    review = Review.objects.get(external_id="R1")
+    assert review.append_text == "换货后还是有杂音" and review.appended_at is not None
+    revision = ReviewRevision.objects.get(review=review)
+    assert revision.changes["append_text"] == ["", "换货后还是有杂音"]
+    assert revision.import_run == later
+
+
+def test_rows_without_ids_are_identified_by_content(db: None) -> None:
+    data = "评价时间,评分,评价内容,用户昵称\n2025-01-02 10:00,1,菜是凉的,小李\n" \
+           "2025-01-02 10:00,1,菜是凉的,小张\n".encode()
+    first = run_import(data)
+    assert first.created == 2
+    assert all(r.identity.startswith("fp:") for r in Review.objects.all())
+    assert run_import(data).duplicates == 2 and Review.objects.count() == 2
+
+
+def test_same_customer_is_matched_across_channels_by_phone(db: None) -> None:
+    run_import(csv("R1,2025-01-02,1,太慢,小王,13812341234,,"))
+    douyin = ("评价ID,评价时间,评分,评价内容,手机号\n"
+              "D1,2025-01-03,2,还是慢,+86 138-1234-1234\n").encode()
+    run_import(douyin, channel="douyin", format_code="generic")
+    assert Customer.objects.count() == 1
+    customer = Customer.objects.get()
+    assert customer.reviews.count() == 2 and customer.phone == "13812341234"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT phone FROM reviews_customer")
+        assert "1234" not in cursor.fetchone()[0]
+
+
+def test_same_nick_on_one_channel_is_one_customer(db: None) -> None:
+    run_import(csv("R1,2025-01-02,1,太慢,小王,,,", "R2,2025-01-05,4,好多了,小王,,,"))
+    assert Customer.objects.count() == 1
+
+
+def test_store_column_matches_existing_stores_by_code_or_name(db: None) -> None:
+    store = StoreFactory(code="1001", name="南京西路店")
+    data = ("评价ID,评价时间,评分,评价内容,门店ID,门店名称\n"
+            "R1,2025-01-02,1,慢,1001,南京西路店\nR2,2025-01-02,1,慢,,南京西路店\n").encode()
+    run = run_import(data)
+    assert run.stores_created == []
+    assert set(Review.objects.values_list("store", flat=True)) == {store.pk}
+
+
+def test_default_store_applies_to_rows_without_one(db: None) -> None:
+    store = StoreFactory()
+    run_import(csv("R1,2025-01-02,1,慢,,,,"), default_store=store)
+    assert Review.objects.get().store == store
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"", "empty"),
+    (b"\x89PNG\r\n\x1a\n" + bytes(100), "image"),
+    ("姓名,部门,入职日期\n张三,物流部,2024-01-01\n".encode(), "not a review export"),
+])
+def test_a_file_that_is_not_a_review_export_changes_nothing(db: None, data: bytes,
+                                                            message: str) -> None:
+    before = counts()
+    run = run_import(data)
+    assert run.status == ImportRun.Status.REJECTED and message in run.message
+    assert counts() == before
+    assert not AuditEntry.objects.filter(action=AuditAction.IMPORTED).exists()
+
+
+def test_over_long_field_is_rejected_with_its_name(db: None) -> None:
+    run = run_import(csv(f"R1,2025-01-02,1,{'慢' * 10_001},,,,"))
+    assert run.rejected == 1 and "text" in run.errors[0]["reason"]
+
+
+def test_dry_run_reports_and_changes_nothing(db: None) -> None:
+    before = counts()
+    run = run_import(csv("R1,2025-01-02,1,太慢,小王,,,新门店", "R2,bad,1,x,,,,"), dry_run=True)
+    assert (run.created, run.rejected, run.pk) == (1, 1, None)
+    assert counts() == before and not ImportRun.objects.exists()
+
+
+def test_douyin_export_is_recognised_from_its_headers(db: None) -> None:
+    data = ("评价日期,订单ID,商品ID,商品名称,商品规格,商品评价得分,评价内容,用户昵称,评价等级,"
+            "追评内容,追评时间,商家是否回复,回复内容,门店ID,门店名称\n"
+            "2025年01月02日 10:00:00,6912345678901234567,3456789012345,蓝牙耳机,黑色,2,"
+            "降噪没效果,抖音用户A,中评,,,已回复,抱歉给您带来不便,,\n").encode("utf-8-sig")
+    run = run_import(data, channel="douyin")
+    assert (run.format, run.created) == ("douyin", 1)
+    review = Review.objects.get()
+    assert review.order_id == "6912345678901234567" and review.product_code == "3456789012345"
+    assert review.platform_reply == "抱歉给您带来不便" and review.rating == 2
+
+
+def test_taobao_good_neutral_bad_becomes_stars(db: None) -> None:
+    data = "tid,oid,nick,result,created,content\n1,11,a,bad,2025-01-02 10:00:00,差\n" \
+           "2,22,b,neutral,2025-01-02 11:00:00,一般\n3,33,c,good,2025-01-02 12:00:00,好\n"
+    run = run_import(data.encode(), channel="taobao")
+    assert run.format == "taobao"
+    assert dict(Review.objects.values_list("external_id", "rating")) == {"11": 1, "22": 3,
+                                                                          "33": 5}
+
+
+def test_xlsx_with_numbers_dates_and_long_ids(db: None) -> None:
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = workbook.add_worksheet()
+    date_format = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    for col, header in enumerate(["评价ID", "评价时间", "评分", "评价内容", "订单号"]):
+        sheet.write(0, col, header)
+    sheet.write_number(1, 0, 123456789012)
+    sheet.write_number(1, 1, 45659.5, date_format)  # 2025-01-02 12:00
+    sheet.write_number(1, 2, 1)
+    sheet.write_string(1, 3, "包装破损")
+    sheet.write_string(1, 4, "202501020001234567")
+    sheet.write_string(2, 0, "X2")
+    sheet.write_number(2, 1, 45660)  # a serial in a plain numeric cell
+    sheet.write_number(2, 2, 5)
+    sheet.write_string(2, 3, "很好")
+    workbook.close()
+    run = run_import(buffer.getvalue())
+    assert (run.created, run.rejected, run.encoding) == (2, 0, "xlsx"), run.errors
+    first = Review.objects.get(external_id="123456789012")
+    assert first.order_id == "202501020001234567"
+    assert first.reviewed_at.isoformat() == "2025-01-02T04:00:00+00:00"
+    assert Review.objects.get(external_id="X2").reviewed_at.isoformat() == \
+        "2025-01-02T16:00:00+00:00"
+
+
+def test_import_is_audited(db: None) -> None:
+    run = run_import(csv("R1,2025-01-02,1,太慢,,,,"))
+    entry = AuditEntry.objects.get(action=AuditAction.IMPORTED)
+    assert entry.target_id == str(run.pk) and entry.changes["created"] == [None, 1]
+
+
+def test_import_command_prints_and_exits_non_zero_for_a_rejected_file(db: None,
+                                                                      tmp_path: object) -> None:
+    from pathlib import Path
+
+    good = Path(str(tmp_path)) / "good.csv"
+    good.write_bytes(csv("R1,2025-01-02,1,太慢,,,,", "R2,x,1,坏日期,,,,"))
+    out = StringIO()
+    call_command("import", str(good), "--channel", "dianping", "--json", stdout=out)
+    result = json.loads(out.getvalue())
+    assert (result["created"], result["rejected"]) == (1, 1)
+    assert result["errors"][0]["row"] == 3
+    bad = Path(str(tmp_path)) / "photo.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe0" + bytes(64))
+    with pytest.raises(CommandError, match="image"):
+        call_command("import", str(bad), "--channel", "dianping", stdout=StringIO())
+    with pytest.raises(CommandError, match="No channel"):
+        call_command("import", str(good), "--channel", "nowhere", stdout=StringIO())
