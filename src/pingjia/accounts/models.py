@@ -217,6 +217,8 @@ class TokenScope(models.TextChoices):
 
     ORG_READ = "org:read", _("Read departments, stores and people")
     AUDIT_READ = "audit:read", _("Read the audit trail")
+    REVIEWS_READ = "reviews:read", _("Read reviews")
+    REVIEWS_WRITE = "reviews:write", _("Push reviews")
 
 
 class ApiTokenQuerySet(models.QuerySet):

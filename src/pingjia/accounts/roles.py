@@ -30,7 +30,8 @@ ORGANISATION_WIDE = frozenset(
 
 _VIEW_ORG = ["accounts.view_department", "accounts.view_store", "accounts.view_user",
              "reviews.view_review", "reviews.view_channel"]
-_IMPORT = ["reviews.add_importrun", "reviews.view_importrun", "reviews.view_customer"]
+_IMPORT = ["reviews.add_importrun", "reviews.view_importrun", "reviews.view_customer",
+           "reviews.add_review"]
 _MANAGE_ORG = [
     f"accounts.{verb}_{model}"
     for model in ("department", "store", "user", "membership", "organisation")

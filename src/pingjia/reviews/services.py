@@ -148,20 +148,32 @@ class _Lookups:
     by_identity: dict[str, Customer] = field(default_factory=dict)
 
 
-def _write_chunk(run: ImportRun, rows: list[ReviewRow]) -> None:
+class Outcome:
+    CREATED = "created"
+    UPDATED = "updated"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+
+
+def _write_chunk(run: ImportRun, rows: list[ReviewRow]) -> list[tuple[str, Review]]:
+    """Write the rows of one chunk; each row's outcome and review, in order."""
     channel = run.channel
     lookups = _lookups(channel, rows)
     new: dict[str, Review] = {}
+    outcomes: list[tuple[str, Review]] = []
     for row in rows:
         existing = lookups.reviews.get(row.identity) or new.get(row.identity)
         if existing is not None:
             if existing.pk is None:  # the same review twice in one file: keep the later data
                 _apply(existing, row)
-                run.duplicates += 1
+                outcome = Outcome.DUPLICATE
             elif _update(existing, row, run):
-                run.updated += 1
+                outcome = Outcome.UPDATED
             else:
-                run.duplicates += 1
+                outcome = Outcome.DUPLICATE
+            run.updated += outcome == Outcome.UPDATED
+            run.duplicates += outcome == Outcome.DUPLICATE
+            outcomes.append((outcome, existing))
             continue
         review = Review(channel=channel, identity=row.identity, import_run=run,
                         store=_store(run, row, lookups), customer=_customer(channel, row, lookups),
@@ -171,8 +183,10 @@ def _write_chunk(run: ImportRun, rows: list[ReviewRow]) -> None:
                         received_at=run.started_at)
         _apply(review, row)
         new[row.identity] = review
+        outcomes.append((Outcome.CREATED, review))
     Review.objects.bulk_create(new.values(), batch_size=500)
     run.created += len(new)
+    return outcomes
 
 
 def _apply(review: Review, row: ReviewRow) -> None:
@@ -283,3 +297,80 @@ def _customer(channel: Channel, row: ReviewRow, lookups: _Lookups) -> Customer |
             table.setdefault(key, customer)
     return customer
 
+
+
+# --- pushed by another system through the API ----------------------------------------------------
+
+PUSH_LIMIT = 500
+PUSH_FIELDS = ("external_id", "reviewed_at", "rating", "text", "customer_name", "customer_nick",
+               "customer_phone", "customer_email", "order_id", "product", "product_code",
+               "store_code", "store_name", "tags", "images", "append_text", "appended_at",
+               "reply")
+
+
+@dataclass(frozen=True)
+class PushOutcome:
+    index: int
+    status: str
+    review_id: int | None = None
+    error: str = ""
+
+
+@transaction.atomic
+def review_push(*, actor: User, items: list[dict[str, Any]]) -> list[PushOutcome]:
+    """Reviews pushed by another system, each identified by channel + external id: sending
+    one again creates nothing, and a later version (an append review, a reply) updates it.
+
+    Every item is checked like a row of an import and answered on its own; the valid ones
+    are written together, in one transaction."""
+    if not 1 <= len(items) <= PUSH_LIMIT:
+        raise ApplicationError(f"Send between 1 and {PUSH_LIMIT} reviews per request.",
+                               code="batch_size")
+    tz = ZoneInfo(settings.TIME_ZONE)
+    channels = {c.code: c for c in Channel.objects.filter(
+        code__in={str(item.get("channel", "")) for item in items})}
+    results: dict[int, PushOutcome] = {}
+    rows_by_channel: dict[str, list[tuple[int, ReviewRow]]] = {}
+    fields = {name: index for index, name in enumerate(PUSH_FIELDS)}
+    for index, item in enumerate(items):
+        channel = channels.get(str(item.get("channel", "")))
+        error = ""
+        if channel is None:
+            error = f"unknown channel {item.get('channel')!r}"
+        elif not str(item.get("external_id") or "").strip():
+            error = "external_id is required: with the channel it makes the request idempotent"
+        if error:
+            results[index] = PushOutcome(index, Outcome.REJECTED, error=error)
+            continue
+        assert channel is not None
+        try:
+            values = [_push_cell(item.get(name)) for name in PUSH_FIELDS]
+            sub_scores = item.get("sub_scores") or {}
+            if not isinstance(sub_scores, dict):
+                raise RowError("sub_scores must be an object of name: 1–5")
+            scores = {str(name): len(PUSH_FIELDS) + i for i, name in enumerate(sub_scores)}
+            values += [_push_cell(v) for v in sub_scores.values()]
+            row = parse_row(values, index, fmt=FORMATS["generic"], fields=fields,
+                            scores=scores, tz=tz)
+        except RowError as exc:
+            results[index] = PushOutcome(index, Outcome.REJECTED, error=str(exc))
+            continue
+        rows_by_channel.setdefault(channel.code, []).append((index, row))
+    for code, indexed in rows_by_channel.items():
+        run = ImportRun.objects.create(channel=channels[code], file_name="API",
+                                       file_sha256="", format="api", encoding="json",
+                                       created_by=actor, rows_read=len(indexed))
+        outcomes = _write_chunk(run, [row for _index, row in indexed])
+        for (index, _row), (status, review) in zip(indexed, outcomes, strict=True):
+            results[index] = PushOutcome(index, status, review.pk)
+        run.status, run.finished_at = ImportRun.Status.DONE, timezone.now()
+        run.save()
+    return [results[index] for index in range(len(items))]
+
+
+def _push_cell(value: Any) -> Any:
+    if isinstance(value, list):
+        return "\n".join(str(v) for v in value)
+    if value is None or isinstance(value, str | int | float):
+        return value
+    raise RowError(f"unexpected value {value!r}")

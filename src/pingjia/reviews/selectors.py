@@ -1,0 +1,88 @@
+"""Reads of reviews for the pages and the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from pingjia.accounts.access import get_visible_or_404
+from pingjia.accounts.models import User
+from pingjia.reviews.models import Channel, ImportRun, Review
+
+
+@dataclass(frozen=True)
+class ReviewFilter:
+    channel: str = ""  # channel code
+    store: int | None = None
+    rating: int | None = None
+    rating_max: int | None = None  # e.g. 2: the negative reviews (1–2 stars)
+    since: datetime | None = None
+    until: datetime | None = None
+    text: str = ""
+    customer: int | None = None
+
+
+def review_list(*, user: User, filters: ReviewFilter) -> QuerySet[Review]:
+    """Reviews the user may see, newest first, with what a list row shows."""
+    reviews = Review.objects.visible_to(user).select_related("channel", "store")
+    if filters.channel:
+        reviews = reviews.filter(channel__code=filters.channel)
+    if filters.store is not None:
+        reviews = reviews.filter(store_id=filters.store)
+    if filters.rating is not None:
+        reviews = reviews.filter(rating=filters.rating)
+    if filters.rating_max is not None:
+        reviews = reviews.filter(rating__lte=filters.rating_max)
+    if filters.since is not None:
+        reviews = reviews.filter(reviewed_at__gte=filters.since)
+    if filters.until is not None:
+        reviews = reviews.filter(reviewed_at__lt=filters.until)
+    if filters.customer is not None:
+        reviews = reviews.filter(customer_id=filters.customer)
+    if filters.text:
+        # Substring search for now; segmented full-text search replaces it (issue: collect).
+        reviews = reviews.filter(Q(text__contains=filters.text)
+                                 | Q(append_text__contains=filters.text))
+    return reviews.order_by("-reviewed_at", "-pk")
+
+
+def review_page(reviews: QuerySet[Review], *, after: tuple[datetime, int] | None,
+                limit: int) -> tuple[list[Review], tuple[datetime, int] | None]:
+    """One page of reviews newest first, and the (time, id) key after which the next page
+    starts: keyset pagination, as fast on the millionth review as on the first."""
+    if after is not None:
+        moment, pk = after
+        reviews = reviews.filter(Q(reviewed_at__lt=moment) | Q(reviewed_at=moment, pk__lt=pk))
+    rows = list(reviews[: limit + 1])
+    if len(rows) <= limit:
+        return rows, None
+    last = rows[limit - 1]
+    return rows[:limit], (last.reviewed_at, last.pk)
+
+
+def review_detail(review: Review, *, user: User) -> dict[str, Any]:
+    """The review's revisions and the customer's other reviews the user may see."""
+    others: list[Review] = []
+    if review.customer_id is not None:
+        others = list(Review.objects.visible_to(user).filter(customer_id=review.customer_id)
+                      .exclude(pk=review.pk).select_related("channel", "store")
+                      .order_by("-reviewed_at")[:20])
+    return {"revisions": list(review.revisions.all()), "other_reviews": others}
+
+
+def channel_choices() -> list[Channel]:
+    return list(Channel.objects.filter(is_active=True))
+
+
+def import_runs() -> QuerySet[ImportRun]:
+    return ImportRun.objects.select_related("channel", "created_by").order_by("-started_at")
+
+
+def access_review(user: User, review_id: int) -> Review:
+    """The review, or 404 when it does not exist or is outside the user's scope."""
+    review: Review = get_visible_or_404(
+        Review.objects.select_related("channel", "store", "customer"), user, pk=review_id)
+    return review
