@@ -8,6 +8,7 @@ from pingjia.api.api import api
 from tests.accounts.test_permissions import ROWS as ACCOUNT_ROWS
 from tests.api.test_permissions import ROWS as API_ROWS
 from tests.core.test_permissions import ROWS as CORE_ROWS
+from tests.reviews.test_permissions import ROWS as REVIEW_ROWS
 
 # Namespaces covered otherwise: the admin by Django's own checks plus the admin:index row;
 # the API by its OpenAPI operations below.
@@ -26,7 +27,7 @@ def _page_names(resolver: URLResolver, namespace: str = "") -> set[str]:
 
 
 def test_every_page_has_a_permission_matrix_row() -> None:
-    covered = {row.name for row in ACCOUNT_ROWS + CORE_ROWS}
+    covered = {row.name for row in ACCOUNT_ROWS + CORE_ROWS + REVIEW_ROWS}
     missing = _page_names(get_resolver()) - covered
     assert not missing, f"pages without a permission-matrix row: {sorted(missing)}"
 

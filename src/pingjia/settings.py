@@ -315,3 +315,5 @@ LOGGING = {
 # --- Pingjia -------------------------------------------------------------------------------------
 # Bearer tokens: how often a token's last-used time is written (at most once per this many s).
 PINGJIA_TOKEN_TOUCH_SECONDS = 60
+# Largest file the import page accepts (the command line has no limit).
+PINGJIA_IMPORT_MAX_MB = env_int("PINGJIA_IMPORT_MAX_MB", 200)

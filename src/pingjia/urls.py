@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from pingjia.accounts import urls as accounts_urls
 from pingjia.api.api import api_urlpatterns, not_found
 from pingjia.core import views as core_views
+from pingjia.reviews import urls as reviews_urls
 
 admin.site.site_header = admin.site.site_title = "Pingjia 评价"
 
@@ -12,6 +13,7 @@ urlpatterns = [
     path("language/", core_views.language_switch, name="language_switch"),
     path("system/", core_views.system_status, name="system_status"),
     path("", include(accounts_urls)),
+    path("", include(reviews_urls)),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_urlpatterns(), "api"), namespace="api")),
     re_path(r"^api/(?P<path>.*)$", not_found),

@@ -135,6 +135,7 @@ def test_a_file_that_is_not_a_review_export_changes_nothing(db: None, data: byte
     run = run_import(data)
     assert run.status == ImportRun.Status.REJECTED and message in run.message
     assert counts() == before
+    assert ImportRun.objects.get().status == ImportRun.Status.REJECTED  # the attempt is kept
     assert not AuditEntry.objects.filter(action=AuditAction.IMPORTED).exists()
 
 
@@ -146,8 +147,11 @@ def test_over_long_field_is_rejected_with_its_name(db: None) -> None:
 def test_dry_run_reports_and_changes_nothing(db: None) -> None:
     before = counts()
     run = run_import(csv("R1,2025-01-02,1,太慢,小王,,,新门店", "R2,bad,1,x,,,,"), dry_run=True)
-    assert (run.created, run.rejected, run.pk) == (1, 1, None)
-    assert counts() == before and not ImportRun.objects.exists()
+    assert (run.created, run.rejected, len(run.stores_created)) == (1, 1, 1)
+    assert counts() == before
+    stored = ImportRun.objects.get()
+    assert stored.dry_run and (stored.created, stored.rejected) == (1, 1)
+    assert stored.errors[0]["row"] == 3
 
 
 def test_douyin_export_is_recognised_from_its_headers(db: None) -> None:

@@ -20,6 +20,8 @@ class NavItem:
 
 NAVIGATION = [
     NavItem("home", _("Workbench"), ""),
+    NavItem("review_list", _("Reviews"), "reviews.view_review"),
+    NavItem("import_upload", _("Import"), "reviews.add_importrun"),
     NavItem("department_list", _("Departments"), "accounts.view_department"),
     NavItem("store_list", _("Stores"), "accounts.view_store"),
     NavItem("audit_list", _("Audit trail"), "accounts.view_auditentry"),

@@ -99,6 +99,7 @@ class ImportRun(models.Model):
     """One file imported (or tried): what it held, what it changed, and each rejected row."""
 
     class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
         REJECTED = "rejected", _("File rejected")
@@ -116,6 +117,7 @@ class ImportRun(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices,
                               default=Status.RUNNING)
     message = models.TextField(_("message"), blank=True)
+    rows_total = models.PositiveIntegerField(_("rows in the file"), null=True, blank=True)
     rows_read = models.PositiveIntegerField(_("rows read"), default=0)
     created = models.PositiveIntegerField(_("created"), default=0)
     updated = models.PositiveIntegerField(_("updated"), default=0)
@@ -137,6 +139,16 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status not in {self.Status.QUEUED, self.Status.RUNNING}
+
+    @property
+    def percent(self) -> int:
+        if self.is_finished:
+            return 100
+        return min(99, 100 * self.rows_read // self.rows_total) if self.rows_total else 0
 
 
 class ReviewQuerySet(ScopedQuerySet):

@@ -11,6 +11,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -48,23 +50,75 @@ class _DryRunRollback(Exception):
 def review_import(*, actor: User | None, data: bytes, file_name: str, channel: Channel,
                   default_store: Store | None = None, format_code: str = "auto",
                   dry_run: bool = False) -> ImportRun:
-    """Import a file of reviews; the returned run says what was read, created, updated,
-    skipped as duplicate and rejected (with row numbers and reasons).
+    """Import a file of reviews now (the `pingjia import` command); the returned run says what
+    was read, created, updated, skipped as duplicate and rejected (row numbers and reasons).
 
     Every good row is kept even when others are rejected. Rows are written in chunks, each in
     its own transaction, and re-importing the same file (or an overlapping later export)
     creates nothing twice, so an import that stopped half-way is completed by running it
     again. A file that is not a review export at all is rejected whole and changes nothing.
-    A dry run does everything, reports, and rolls back."""
+    A dry run does everything, records its result, and rolls every change back."""
+    run = _new_run(actor=actor, data=data, file_name=file_name, channel=channel,
+                   default_store=default_store, format_code=format_code, dry_run=dry_run)
+    run.save()
+    return _execute(run, data, count_rows=False)
+
+
+@transaction.atomic
+def review_import_start(*, actor: User | None, data: bytes, file_name: str, channel: Channel,
+                        default_store: Store | None = None, format_code: str = "auto",
+                        dry_run: bool = False) -> ImportRun:
+    """Queue an import (the upload page). The file waits in the data folder's storage until
+    a worker has processed it; progress is on the run, so a page can follow it."""
+    from pingjia.reviews.tasks import import_process
+
+    run = _new_run(actor=actor, data=data, file_name=file_name, channel=channel,
+                   default_store=default_store, format_code=format_code, dry_run=dry_run)
+    run.status = ImportRun.Status.QUEUED
+    run.save()
+    default_storage.save(_upload_path(run), ContentFile(data))
+    transaction.on_commit(lambda: import_process(run.pk))
+    return run
+
+
+def review_import_process(*, run_id: int) -> ImportRun:
+    """Process a queued import; a run that is no longer queued is left alone, so a task
+    delivered twice does the work once."""
+    run = ImportRun.objects.select_related("channel", "default_store", "created_by").get(
+        pk=run_id)
+    if run.status != ImportRun.Status.QUEUED:
+        return run
+    path = _upload_path(run)
+    with default_storage.open(path) as upload:
+        data = upload.read()
+    _execute(run, data, count_rows=True)
+    if run.status in {ImportRun.Status.DONE, ImportRun.Status.REJECTED}:
+        default_storage.delete(path)
+    return run
+
+
+def _upload_path(run: ImportRun) -> str:
+    return f"imports/{run.pk}-{run.file_sha256[:16]}.upload"
+
+
+def _new_run(*, actor: User | None, data: bytes, file_name: str, channel: Channel,
+             default_store: Store | None, format_code: str, dry_run: bool) -> ImportRun:
     if format_code != "auto" and format_code not in FORMATS:
         raise ApplicationError(f"Unknown format {format_code!r}; known: auto, "
                                f"{', '.join(FORMATS)}.", code="unknown_format")
-    run = ImportRun(channel=channel, default_store=default_store, file_name=file_name[:200],
-                    file_sha256=hashlib.sha256(data).hexdigest(), dry_run=dry_run,
-                    created_by=actor)
+    return ImportRun(channel=channel, default_store=default_store, file_name=file_name[:200],
+                     file_sha256=hashlib.sha256(data).hexdigest(), dry_run=dry_run,
+                     format=format_code, created_by=actor)
+
+
+_RESULT_FIELDS = ("rows_read", "created", "updated", "duplicates", "rejected", "errors",
+                  "stores_created")
+
+
+def _execute(run: ImportRun, data: bytes, *, count_rows: bool) -> ImportRun:
     try:
-        table = read_table(data, file_name)
-        fmt = detect(table.headers) if format_code == "auto" else FORMATS[format_code]
+        table = read_table(data, run.file_name)
+        fmt = detect(table.headers) if run.format == "auto" else FORMATS[run.format]
         fields, scores = fmt.mapping(table.headers)
         if "text" not in fields and "rating" not in fields:
             raise UnreadableFile(
@@ -74,20 +128,26 @@ def review_import(*, actor: User | None, data: bytes, file_name: str, channel: C
         run.status = ImportRun.Status.REJECTED
         run.message = str(exc)
         run.finished_at = timezone.now()
-        if not dry_run:
-            run.save()
+        run.save()
         return run
     run.format, run.encoding = fmt.code, table.encoding
-    if dry_run:
+    if count_rows:  # for the progress bar; a second pass over the file
+        run.rows_total = sum(1 for _row in read_table(data, run.file_name).rows)
+    run.status = ImportRun.Status.RUNNING
+    run.save()
+    if run.dry_run:
         try:
             with transaction.atomic():
-                run.save()
                 _import_rows(run, table, fmt, fields, scores)
+                result = {name: getattr(run, name) for name in _RESULT_FIELDS}
                 raise _DryRunRollback
         except _DryRunRollback:
-            run.pk = None
+            pass
+        for name, value in result.items():
+            setattr(run, name, value)
+        run.status, run.finished_at = ImportRun.Status.DONE, timezone.now()
+        run.save()
         return run
-    run.save()
     try:
         _import_rows(run, table, fmt, fields, scores)
     except Exception as exc:
@@ -96,7 +156,7 @@ def review_import(*, actor: User | None, data: bytes, file_name: str, channel: C
         run.finished_at = timezone.now()
         run.save()
         raise
-    audit_record(actor=actor, action=AuditAction.IMPORTED, target=run,
+    audit_record(actor=run.created_by, action=AuditAction.IMPORTED, target=run,
                  changes={"created": [None, run.created], "updated": [None, run.updated],
                           "rejected": [None, run.rejected]})
     return run

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from pingjia.accounts.models import Store
+from pingjia.reviews.importing.formats import FORMATS
+from pingjia.reviews.models import Channel
+from pingjia.reviews.selectors import ReviewFilter
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("File"), help_text=_("CSV (UTF-8 or GBK), XLSX or XLS."))
+    channel = forms.ModelChoiceField(label=_("Channel"),
+                                     queryset=Channel.objects.filter(is_active=True))
+    store = forms.ModelChoiceField(label=_("Store"), required=False,
+                                   queryset=Store.objects.filter(is_active=True),
+                                   help_text=_("For rows that name no store."))
+    format = forms.ChoiceField(label=_("Format"), initial="auto")
+    dry_run = forms.BooleanField(label=_("Dry run: check only, change nothing"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["format"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("auto", _("Recognise from the header row"))] + [
+            (f.code, f.label) for f in FORMATS.values()]
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        limit = settings.PINGJIA_IMPORT_MAX_MB
+        if upload.size > limit * 1024 * 1024:
+            raise forms.ValidationError(_("The file is larger than %(limit)s MB.")
+                                        % {"limit": limit})
+        return upload
+
+
+class ReviewFilterForm(forms.Form):
+    q = forms.CharField(label=_("Text"), required=False)
+    channel = forms.ChoiceField(label=_("Channel"), required=False)
+    rating = forms.ChoiceField(label=_("Rating"), required=False, choices=[
+        ("", _("All")), ("negative", _("Negative (1–2 stars)")),
+        *[(str(n), f"{n} ★") for n in range(5, 0, -1)]])
+    since = forms.DateField(label=_("From"), required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("To"), required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["channel"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("All"))] + [(c.code, c.name) for c in
+                                            Channel.objects.filter(is_active=True)]
+
+    def review_filter(self) -> ReviewFilter:
+        if not self.is_valid():
+            return ReviewFilter()
+        data = self.cleaned_data
+        zone = timezone.get_current_timezone()
+        rating = data["rating"]
+        return ReviewFilter(
+            channel=data["channel"], text=data["q"].strip(),
+            rating=int(rating) if rating.isdigit() else None,
+            rating_max=2 if rating == "negative" else None,
+            since=datetime.combine(data["since"], time.min, zone) if data["since"] else None,
+            until=(datetime.combine(data["until"] + timedelta(days=1), time.min, zone)
+                   if data["until"] else None))

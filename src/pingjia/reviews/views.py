@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from pingjia.accounts.access import require_permission
+from pingjia.accounts.models import User
+from pingjia.accounts.views import is_htmx
+from pingjia.core.errors import ApplicationError
+from pingjia.core.spreadsheets import safe_cell
+from pingjia.reviews import selectors, services
+from pingjia.reviews.forms import ImportForm, ReviewFilterForm
+from pingjia.reviews.models import ImportRun
+
+PAGE_SIZE = 50
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _after(value: str) -> tuple[datetime, int] | None:
+    """The keyset of the `after` parameter: `<ISO time>_<id>`."""
+    moment, _, pk = value.rpartition("_")
+    try:
+        return datetime.fromisoformat(moment), int(pk)
+    except ValueError:
+        return None
+
+
+@require_GET
+def review_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    require_permission(user, "reviews.view_review")
+    form = ReviewFilterForm(request.GET)
+    reviews = selectors.review_list(user=user, filters=form.review_filter())
+    page, next_key = selectors.review_page(reviews, after=_after(request.GET.get("after", "")),
+                                           limit=PAGE_SIZE)
+    query = request.GET.copy()
+    query.pop("after", None)
+    context = {"form": form, "reviews": page, "query": query.urlencode(),
+               "next_after": f"{next_key[0].isoformat()}_{next_key[1]}" if next_key else ""}
+    template = "reviews/review_list.html" + ("#results" if is_htmx(request) else "")
+    return render(request, template, context)
+
+
+@require_GET
+def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
+    user = _user(request)
+    review = selectors.access_review(user, review_id)
+    return render(request, "reviews/review_detail.html",
+                  {"review": review, **selectors.review_detail(review, user=user)})
+
+
+@require_http_methods(["GET", "POST"])
+def import_upload(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    require_permission(user, "reviews.add_importrun")
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            run = services.review_import_start(
+                actor=user, data=data["file"].read(), file_name=data["file"].name,
+                channel=data["channel"], default_store=data["store"],
+                format_code=data["format"], dry_run=data["dry_run"])
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("import_detail", run_id=run.pk)
+    return render(request, "reviews/import_upload.html",
+                  {"form": form, "runs": selectors.import_runs()[:20]},
+                  status=400 if form.errors else 200)
+
+
+@require_GET
+def import_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    require_permission(_user(request), "reviews.view_importrun")
+    run = get_object_or_404(selectors.import_runs(), pk=run_id)
+    template = "reviews/import_detail.html" + ("#progress" if is_htmx(request) else "")
+    return render(request, template, {"run": run})
+
+
+@require_GET
+def import_rejected_rows(request: HttpRequest, run_id: int) -> HttpResponse:
+    """The rejected rows as CSV (UTF-8 with BOM, so Excel opens it), with their row number
+    and reason first: fix them and import the file again."""
+    require_permission(_user(request), "reviews.view_importrun")
+    run = get_object_or_404(ImportRun, pk=run_id)
+    headers: list[str] = []
+    for error in run.errors:
+        headers += [h for h in error["values"] if h not in headers]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["行号 row", "原因 reason", *headers])
+    for error in run.errors:
+        writer.writerow([error["row"], safe_cell(error["reason"]),
+                         *[safe_cell(error["values"].get(h, "")) for h in headers]])
+    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="rejected-rows-{run.pk}.csv"'
+    return response

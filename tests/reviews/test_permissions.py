@@ -1,0 +1,30 @@
+"""Permission matrix of the review pages (see tests/permissions.py)."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from tests.conftest import Org
+from tests.permissions import Row, run_row
+from tests.reviews.factories import make_review, make_run
+
+ROWS = [
+    Row("review_list", "GET", lambda o: reverse("review_list"),
+        {"anonymous": 302, "handler_a": 200, "executive": 200}),
+    Row("review_detail", "GET",
+        lambda o: reverse("review_detail", args=[make_review(o.store_a).pk]),
+        {"anonymous": 302, "head_b": 404, "head_a": 200, "handler_a": 200, "manager": 200}),
+    Row("import_upload", "GET", lambda o: reverse("import_upload"),
+        {"anonymous": 302, "head_a": 403, "executive": 403, "manager": 200, "agent": 200}),
+    Row("import_detail", "GET", lambda o: reverse("import_detail", args=[make_run().pk]),
+        {"anonymous": 302, "head_a": 403, "supervisor": 403, "manager": 200, "admin": 200}),
+    Row("import_rejected_rows", "GET",
+        lambda o: reverse("import_rejected_rows", args=[make_run().pk]),
+        {"anonymous": 302, "handler_a": 403, "manager": 200}),
+]
+
+
+@pytest.mark.parametrize("row", ROWS, ids=str)
+def test_permission_matrix(org: Org, row: Row) -> None:
+    run_row(org, row)

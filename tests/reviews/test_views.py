@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from pingjia.reviews.models import Channel, ImportRun, Review
+from tests.conftest import Org, client_for
+from tests.reviews.factories import make_review, make_run
+
+CSV = ("评价ID,评价时间,评分,评价内容,手机号\n"
+       "R1,2025-01-02,1,出餐太慢,13812341234\nR2,bad date,2,坏行,\n").encode("gbk")
+
+
+def upload(client: object, data: bytes, **fields: object) -> object:
+    form = {"file": SimpleUploadedFile("meituan.csv", data), "format": "auto",
+            "channel": Channel.objects.get(code="meituan").pk, **fields}
+    return client.post(reverse("import_upload"), form)  # type: ignore[attr-defined]
+
+
+def test_upload_imports_in_the_background_and_shows_the_result(org: Org,
+                                                               django_capture_on_commit_callbacks:
+                                                               object) -> None:
+    client = client_for(org["manager"])
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        response = upload(client, CSV)
+    run = ImportRun.objects.get()
+    assert response.status_code == 302  # type: ignore[attr-defined]
+    assert response["Location"] == reverse("import_detail", args=[run.pk])  # type: ignore[index]
+    assert (run.status, run.created, run.rejected, run.rows_total) == ("done", 1, 1, 2)
+    html = client.get(reverse("import_detail", args=[run.pk])).content.decode()
+    assert "hx-trigger" not in html  # finished: no more polling
+    assert "bad date" in html and reverse("import_rejected_rows", args=[run.pk]) in html
+    assert run.created_by == org["manager"]
+
+
+def test_progress_partial_polls_while_the_import_runs(org: Org) -> None:
+    run = make_run(status=ImportRun.Status.RUNNING, rows_total=1000, rows_read=250)
+    html = client_for(org["manager"]).get(reverse("import_detail", args=[run.pk]),
+                                          headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in html and 'hx-trigger="every 1s"' in html
+    assert "width: 25%" in html
+
+
+def test_upload_of_a_non_review_file_says_why(org: Org,
+                                              django_capture_on_commit_callbacks: object) -> None:
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        upload(client_for(org["manager"]), b"\x89PNG\r\n\x1a\n" + bytes(40))
+    run = ImportRun.objects.get()
+    assert run.status == ImportRun.Status.REJECTED and not Review.objects.exists()
+    html = client_for(org["manager"]).get(reverse("import_detail", args=[run.pk])).content
+    assert "PNG" in html.decode()
+
+
+def test_upload_form_reports_missing_fields(org: Org) -> None:
+    response = client_for(org["manager"]).post(reverse("import_upload"), {"format": "auto"})
+    assert response.status_code == 400 and not ImportRun.objects.exists()
+
+
+def test_rejected_rows_download_escapes_formulas_for_excel(org: Org) -> None:
+    run = make_run()
+    response = client_for(org["manager"]).get(reverse("import_rejected_rows", args=[run.pk]))
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff") and "attachment" in response["Content-Disposition"]
+    lines = text.lstrip("\ufeff").splitlines()
+    assert lines[1].startswith("3,unreadable date: x,'=1+1")
+
+
+def test_list_filters_negative_reviews_and_text(org: Org) -> None:
+    make_review(org.store_a, rating=1, text="出餐太慢")
+    make_review(org.store_a, rating=5, text="很好吃")
+    html = client_for(org["manager"]).get(reverse("review_list"),
+                                          {"rating": "negative"}).content.decode()
+    assert "出餐太慢" in html and "很好吃" not in html
+    html = client_for(org["manager"]).get(reverse("review_list"), {"q": "好吃"},
+                                          headers={"HX-Request": "true"}).content.decode()
+    assert "很好吃" in html and "出餐太慢" not in html and "<html" not in html
+
+
+def test_list_shows_only_reviews_in_scope(org: Org) -> None:
+    make_review(org.store_a, text="仓库的评价")
+    make_review(org.store_b, text="餐厅的评价")
+    html = client_for(org["head_a"]).get(reverse("review_list")).content.decode()
+    assert "仓库的评价" in html and "餐厅的评价" not in html
+
+
+def test_list_pages_by_keyset(org: Org) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    for minute in range(55):
+        make_review(org.store_a, text=f"第{minute}条", reviewed_at=now - timedelta(minutes=minute))
+    client = client_for(org["manager"])
+    first = client.get(reverse("review_list")).content.decode()
+    assert "第0条" in first and "第54条" not in first
+    after = first.split("after=")[1].split('"')[0]
+    second = client.get(f"{reverse('review_list')}?after={after}").content.decode()
+    assert "第54条" in second and "第0条<" not in second
+
+
+def test_detail_masks_the_customer_and_lists_their_other_reviews(org: Org) -> None:
+    from pingjia.reviews.models import Customer
+
+    customer = Customer.objects.create(name="王小明", phone="13812341234")
+    first = make_review(org.store_a, customer=customer, text="第一次差评")
+    make_review(org.store_a, customer=customer, text="第二次差评")
+    html = client_for(org["manager"]).get(reverse("review_detail", args=[first.pk])).content
+    text = html.decode()
+    assert "13812341234" not in text and "138****1234" in text and "王**" in text
+    assert "第二次差评" in text
