@@ -109,3 +109,16 @@ def test_detail_masks_the_customer_and_lists_their_other_reviews(org: Org) -> No
     text = html.decode()
     assert "13812341234" not in text and "138****1234" in text and "王**" in text
     assert "第二次差评" in text
+
+
+def test_the_upload_waits_in_the_database_until_processed(org: Org) -> None:
+    from pingjia.reviews.services import review_import_process, review_import_start
+
+    run = review_import_start(actor=org["manager"], data=CSV, file_name="x.csv",
+                              channel=Channel.objects.get(code="meituan"))
+    assert bytes(ImportRun.objects.get(pk=run.pk).upload) == CSV  # not yet committed: queued
+    review_import_process(run_id=run.pk)
+    stored = ImportRun.objects.get(pk=run.pk)
+    assert stored.status == ImportRun.Status.DONE and stored.upload is None
+    assert review_import_process(run_id=run.pk).created == 1  # a second delivery does nothing
+    assert Review.objects.count() == 1

@@ -126,6 +126,8 @@ class ImportRun(models.Model):
     # [{"row": 7, "reason": "…", "values": {header: cell text}}], in file order
     errors = models.JSONField(_("rejected rows"), default=list, blank=True)
     stores_created = models.JSONField(_("stores created"), default=list, blank=True)
+    # The uploaded file while it waits for a worker; emptied once it is processed.
+    upload = models.BinaryField(null=True, editable=False)
     started_at = models.DateTimeField(_("started"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,

@@ -78,7 +78,8 @@ def channel_choices() -> list[Channel]:
 
 
 def import_runs() -> QuerySet[ImportRun]:
-    return ImportRun.objects.select_related("channel", "created_by").order_by("-started_at")
+    return (ImportRun.objects.select_related("channel", "created_by").defer("upload")
+            .order_by("-started_at"))
 
 
 def access_review(user: User, review_id: int) -> Review:

@@ -11,8 +11,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -68,15 +66,16 @@ def review_import(*, actor: User | None, data: bytes, file_name: str, channel: C
 def review_import_start(*, actor: User | None, data: bytes, file_name: str, channel: Channel,
                         default_store: Store | None = None, format_code: str = "auto",
                         dry_run: bool = False) -> ImportRun:
-    """Queue an import (the upload page). The file waits in the data folder's storage until
-    a worker has processed it; progress is on the run, so a page can follow it."""
+    """Queue an import (the upload page). The file waits in the database, where a worker on
+    any machine finds it, until it has been processed; progress is on the run, so a page can
+    follow it."""
     from pingjia.reviews.tasks import import_process
 
     run = _new_run(actor=actor, data=data, file_name=file_name, channel=channel,
                    default_store=default_store, format_code=format_code, dry_run=dry_run)
     run.status = ImportRun.Status.QUEUED
+    run.upload = data
     run.save()
-    default_storage.save(_upload_path(run), ContentFile(data))
     transaction.on_commit(lambda: import_process(run.pk))
     return run
 
@@ -86,19 +85,14 @@ def review_import_process(*, run_id: int) -> ImportRun:
     delivered twice does the work once."""
     run = ImportRun.objects.select_related("channel", "default_store", "created_by").get(
         pk=run_id)
-    if run.status != ImportRun.Status.QUEUED:
+    if run.status != ImportRun.Status.QUEUED or run.upload is None:
         return run
-    path = _upload_path(run)
-    with default_storage.open(path) as upload:
-        data = upload.read()
+    data = bytes(run.upload)
     _execute(run, data, count_rows=True)
     if run.status in {ImportRun.Status.DONE, ImportRun.Status.REJECTED}:
-        default_storage.delete(path)
+        run.upload = None  # the file has done its work; its rows are in the database now
+        run.save(update_fields=["upload"])
     return run
-
-
-def _upload_path(run: ImportRun) -> str:
-    return f"imports/{run.pk}-{run.file_sha256[:16]}.upload"
 
 
 def _new_run(*, actor: User | None, data: bytes, file_name: str, channel: Channel,
