@@ -55,6 +55,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 DATA_DIR = Path(env_str("PINGJIA_DATA_DIR") or CHECKOUT_DIR / "var").resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)  # queue file, cache, static files live here too
 DATABASE_URL = env_str("DATABASE_URL")
 REDIS_URL = env_str("REDIS_URL")
 EMBEDDED = not DATABASE_URL
@@ -79,7 +80,6 @@ def _embedded_secrets() -> dict[str, str]:
     """The secrets of this data folder, made by whichever process starts first: the file is
     created exclusively, so a web process and a worker starting together agree on the keys."""
     path = DATA_DIR / "secrets.json"
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -181,7 +181,6 @@ TEMPLATES = [
 
 # --- database ------------------------------------------------------------------------------------
 if EMBEDDED:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES: dict[str, dict[str, Any]] = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",

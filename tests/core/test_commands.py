@@ -113,3 +113,20 @@ def test_embedded_processes_starting_together_share_one_set_of_keys(tmp_path: ob
                                   env=env, stdout=subprocess.PIPE, text=True) for _ in range(4)]
     keys = {process.communicate(timeout=60)[0].strip() for process in processes}
     assert len(keys) == 1 and all(keys)
+
+
+def test_server_settings_without_redis_create_the_data_folder_for_the_queue(
+        tmp_path: object) -> None:
+    from pathlib import Path
+
+    data = Path(str(tmp_path)) / "not-yet"
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
+    env.update(DATABASE_URL="postgres://postgres@127.0.0.1:5432/x", PINGJIA_DATA_DIR=str(data),
+               DJANGO_SETTINGS_MODULE="pingjia.settings", PINGJIA_SECRET_KEY="k",
+               PINGJIA_FIELD_KEYS="dGVzdC1maWVsZC1rZXktMDEyMzQ1Njc4OWFiY2RlZjA=",
+               PINGJIA_LOOKUP_KEY="l")
+    code = "import django; django.setup(); from pingjia.core.health import queue_finding; " \
+           "print(queue_finding().status)"
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                            text=True)
+    assert result.stdout.strip() == "ok", result.stderr

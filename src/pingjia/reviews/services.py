@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -200,6 +200,17 @@ class _Lookups:
     by_phone: dict[str, Customer] = field(default_factory=dict)
     by_email: dict[str, Customer] = field(default_factory=dict)
     by_identity: dict[str, Customer] = field(default_factory=dict)
+    # Written once per chunk, after the rows have been resolved.
+    new_customers: list[Customer] = field(default_factory=list)
+    changed_customers: dict[int, Customer] = field(default_factory=dict)
+    new_identities: list[CustomerIdentity] = field(default_factory=list)
+
+    def save_customers(self) -> None:
+        Customer.objects.bulk_create(self.new_customers, batch_size=500)
+        for customer in self.changed_customers.values():
+            customer.save()
+        CustomerIdentity.objects.bulk_create(self.new_identities, batch_size=500,
+                                             ignore_conflicts=True)
 
 
 class Outcome:
@@ -238,9 +249,34 @@ def _write_chunk(run: ImportRun, rows: list[ReviewRow]) -> list[tuple[str, Revie
         _apply(review, row)
         new[row.identity] = review
         outcomes.append((Outcome.CREATED, review))
-    Review.objects.bulk_create(new.values(), batch_size=500)
+    lookups.save_customers()
+    _insert_reviews(channel, list(new.values()))
     run.created += len(new)
     return outcomes
+
+
+def _insert_reviews(channel: Channel, reviews: list[Review]) -> None:
+    """INSERT the new reviews with one executemany: each value is prepared by its field as
+    the ORM would (JSON, time zones, both databases), without the ORM's per-object work, which
+    cost more than everything else in an import. Their ids are then read back in one query."""
+    if not reviews:
+        return
+    fields = [f for f in Review._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    sql = (f"INSERT INTO {quote(Review._meta.db_table)} "  # noqa: S608 (model metadata only)
+           f"({', '.join(quote(f.column) for f in fields)}) "
+           f"VALUES ({', '.join(['%s'] * len(fields))})")
+    for review in reviews:
+        review._prepare_related_fields_for_save(operation_name="import")
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [
+            [f.get_db_prep_save(getattr(review, f.attname), connection) for f in fields]
+            for review in reviews])
+    ids = dict(Review.objects.filter(channel=channel, identity__in=[r.identity for r in reviews])
+               .values_list("identity", "pk"))
+    for review in reviews:
+        review.pk = ids[review.identity]
+        review._state.adding = False
 
 
 def _apply(review: Review, row: ReviewRow) -> None:
@@ -321,7 +357,8 @@ def _store(run: ImportRun, row: ReviewRow, lookups: _Lookups) -> Store | None:
 
 def _customer(channel: Channel, row: ReviewRow, lookups: _Lookups) -> Customer | None:
     """The same person across channels: matched by phone, then e-mail, then their id on
-    this channel; created when none matches. New contact data fills what was missing."""
+    this channel; a new one when none matches. New contact data fills what was missing.
+    Nothing is written here: `_Lookups.save_customers` writes the chunk's customers at once."""
     if not row.has_customer:
         return None
     phone = crypto.lookup_hash(row.customer_phone, "phone") if row.customer_phone else ""
@@ -330,21 +367,21 @@ def _customer(channel: Channel, row: ReviewRow, lookups: _Lookups) -> Customer |
     customer = (lookups.by_phone.get(phone) or lookups.by_email.get(email)
                 or lookups.by_identity.get(nick))
     if customer is None:
-        customer = Customer.objects.create(name=row.customer_name, phone=row.customer_phone,
-                                           email=row.customer_email)
+        customer = Customer(name=row.customer_name, phone=row.customer_phone,
+                            email=row.customer_email)
+        lookups.new_customers.append(customer)
     else:
         missing = {name: value for name, value in (("name", row.customer_name),
                                                    ("phone", row.customer_phone),
                                                    ("email", row.customer_email))
                    if value and not getattr(customer, name)}
-        if missing:
-            for name, value in missing.items():
-                setattr(customer, name, value)
-            customer.save()
+        for name, value in missing.items():
+            setattr(customer, name, value)
+        if missing and customer.pk is not None:
+            lookups.changed_customers[customer.pk] = customer
     if nick and nick not in lookups.by_identity:
-        CustomerIdentity.objects.get_or_create(channel=channel, value_hash=nick,
-                                               defaults={"customer": customer,
-                                                         "value": row.customer_nick})
+        lookups.new_identities.append(CustomerIdentity(customer=customer, channel=channel,
+                                                       value=row.customer_nick))
     for key, table in ((phone, lookups.by_phone), (email, lookups.by_email),
                        (nick, lookups.by_identity)):
         if key:
