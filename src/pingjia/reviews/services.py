@@ -266,8 +266,9 @@ def _insert_reviews(channel: Channel, reviews: list[Review]) -> None:
     sql = (f"INSERT INTO {quote(Review._meta.db_table)} "  # noqa: S608 (model metadata only)
            f"({', '.join(quote(f.column) for f in fields)}) "
            f"VALUES ({', '.join(['%s'] * len(fields))})")
-    for review in reviews:
-        review._prepare_related_fields_for_save(operation_name="import")
+    for review in reviews:  # customers new in this chunk got their ids after assignment
+        customer = review.customer
+        review.customer_id = customer.pk if customer is not None else None
     with connection.cursor() as cursor:
         cursor.executemany(sql, [
             [f.get_db_prep_save(getattr(review, f.attname), connection) for f in fields]
