@@ -5,6 +5,7 @@ compared with the expected status. Tables of rows live in each app's `test_permi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,7 @@ class Row:
     expect: dict[str, int]
     data: Callable[[Org], dict[str, Any]] = field(default=lambda org: {})
     htmx: bool = False
+    json: bool = False  # send `data` as a JSON body (API writes) instead of a form
 
     def __str__(self) -> str:
         return self.name
@@ -37,6 +39,9 @@ def run_row(org: Org, row: Row) -> None:
         if row.method == "GET":
             url = row.url(org) + (f"?{data}" if data else "")
             response = client.get(url, headers=headers)
+        elif row.json:
+            response = client.generic(row.method, row.url(org), json.dumps(row.data(org)),
+                                      content_type="application/json", headers=headers)
         else:
             response = client.generic(row.method, row.url(org), data,
                                       content_type="application/x-www-form-urlencoded",

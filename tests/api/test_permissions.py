@@ -7,6 +7,7 @@ import pytest
 
 from tests.conftest import Org
 from tests.permissions import Row, run_row
+from tests.reviews.factories import make_review
 
 ROWS = [
     Row("GET /api/v1/health", "GET", lambda o: "/api/v1/health",
@@ -22,6 +23,15 @@ ROWS = [
         {"anonymous": 401, "handler_a": 200, "supervisor": 200}),
     Row("GET /api/v1/audit", "GET", lambda o: "/api/v1/audit",
         {"anonymous": 401, "head_a": 403, "manager": 403, "supervisor": 200, "admin": 200}),
+    Row("GET /api/v1/reviews", "GET", lambda o: "/api/v1/reviews",
+        {"anonymous": 401, "handler_a": 200, "head_b": 200, "executive": 200}),
+    Row("GET /api/v1/reviews/{review_id}", "GET",
+        lambda o: f"/api/v1/reviews/{make_review(o.store_a).pk}",
+        {"anonymous": 401, "head_b": 404, "head_a": 200, "manager": 200}),
+    Row("POST /api/v1/reviews", "POST", lambda o: "/api/v1/reviews",
+        {"anonymous": 401, "head_a": 403, "executive": 403, "manager": 200, "agent": 200},
+        data=lambda o: {"channel": "dianping", "external_id": "M1", "text": "出餐慢"},
+        json=True),
 ]
 
 

@@ -66,3 +66,28 @@ def test_head_reveals_a_phone_with_a_reason(live_server: Any, page: Any, org: Or
     page.locator(f"#phone-{handler.pk}", has_text=handler.phone).wait_for()
     entry = AuditEntry.objects.get(action=AuditAction.PERSONAL_DATA_VIEWED)
     assert (entry.actor, entry.note) == (org["head_a"], "安排整改回访")
+
+
+def test_manager_imports_a_file_and_sees_the_result(live_server: Any, page: Any, org: Org,
+                                                    tmp_path: Any) -> None:
+    from pingjia.reviews.models import Review
+
+    export = tmp_path / "大众点评导出.csv"
+    export.write_bytes(("评价ID,评价时间,评分,评价内容\n"
+                        "D1,2025-01-02 12:00,1,上菜太慢，服务员也不理人\n"
+                        "D2,2025年1月3日,9,评分写错了\n").encode("gbk"))
+    base = live_server.url
+    log_in(page, base, "manager")
+    page.wait_for_url(f"{base}/")
+    page.click("#main-nav a[href='/reviews/import/']")
+    page.set_input_files("input[name=file]", str(export))
+    page.select_option("select[name=channel]", label="大众点评")
+    page.click("#import-submit")
+    page.wait_for_url("**/reviews/imports/*/")
+    page.locator("#import-counts").wait_for()
+    assert "已完成" in page.locator("#import-status").inner_text()
+    assert "评分写错了" not in page.locator("#rejected-rows").inner_text()
+    assert "3" in page.locator("#rejected-rows").inner_text()  # the row number
+    assert Review.objects.get().external_id == "D1"
+    page.click("#main-nav a[href='/reviews/']")
+    assert "上菜太慢" in page.locator("#review-table").inner_text()

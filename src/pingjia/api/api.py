@@ -14,6 +14,7 @@ from pingjia.accounts.api import router as accounts_router
 from pingjia.api import errors
 from pingjia.api.auth import BearerToken
 from pingjia.core.api import router as core_router
+from pingjia.reviews.api import router as reviews_router
 
 api = NinjaAPI(
     title="Pingjia API",
@@ -30,6 +31,7 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("/", core_router)
 api.add_router("/", accounts_router)
+api.add_router("/", reviews_router)
 
 
 def api_urlpatterns() -> list[Any]:

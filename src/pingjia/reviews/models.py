@@ -41,6 +41,40 @@ class Channel(models.Model):
         return self.name
 
 
+# The channels a new installation starts with; an administrator edits them afterwards.
+DEFAULT_CHANNELS = [
+    # code, name, kind, import format
+    ("taobao", "淘宝", "platform", "taobao"),
+    ("tmall", "天猫", "platform", "tmall"),
+    ("jd", "京东", "platform", "jd"),
+    ("meituan", "美团", "platform", "meituan"),
+    ("dianping", "大众点评", "platform", "meituan"),
+    ("eleme", "饿了么", "platform", "eleme"),
+    ("douyin", "抖音", "platform", "douyin"),
+    ("pinduoduo", "拼多多", "platform", "generic"),
+    ("app", "自有App", "own", "generic"),
+    ("web", "官网", "own", "generic"),
+    ("qr", "门店二维码", "own", "generic"),
+    ("invite", "邀评链接", "own", "generic"),
+    ("phone", "电话", "offline", "generic"),
+    ("email", "邮件", "offline", "generic"),
+    ("letter", "信函", "offline", "generic"),
+    ("onsite", "现场", "offline", "generic"),
+    ("service", "客服记录", "offline", "generic"),
+]
+
+
+def channels_create_defaults(*args: object, **kwargs: object) -> None:
+    """Create the default channels when there are none (a new database, or one flushed by the
+    tests); a database with channels is left as its administrator made it."""
+    if Channel.objects.exists():
+        return
+    Channel.objects.bulk_create(
+        Channel(code=code, name=name, kind=kind, import_format=import_format,
+                sort_order=order * 10)
+        for order, (code, name, kind, import_format) in enumerate(DEFAULT_CHANNELS, start=1))
+
+
 class Customer(models.Model):
     """A person who reviewed or complained. Contact data is encrypted, shown masked, and the
     keyed hashes find the same person again across channels."""

@@ -27,7 +27,7 @@ class ReviewFilter:
 
 def review_list(*, user: User, filters: ReviewFilter) -> QuerySet[Review]:
     """Reviews the user may see, newest first, with what a list row shows."""
-    reviews = Review.objects.visible_to(user).select_related("channel", "store")
+    reviews = Review.objects.visible_to(user).select_related("channel", "store", "customer")
     if filters.channel:
         reviews = reviews.filter(channel__code=filters.channel)
     if filters.store is not None:

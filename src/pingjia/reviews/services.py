@@ -457,6 +457,9 @@ def review_push(*, actor: User, items: list[dict[str, Any]]) -> list[PushOutcome
             results[index] = PushOutcome(index, status, review.pk)
         run.status, run.finished_at = ImportRun.Status.DONE, timezone.now()
         run.save()
+        audit_record(actor=actor, action=AuditAction.IMPORTED, target=run,
+                     changes={"created": [None, run.created], "updated": [None, run.updated],
+                              "stores_created": [None, run.stores_created]})
     return [results[index] for index in range(len(items))]
 
 

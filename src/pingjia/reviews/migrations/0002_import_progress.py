@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reviews', '0002_default_channels'),
+        ('reviews', '0001_initial'),
     ]
 
     operations = [
