@@ -15,6 +15,8 @@ ROWS = [
     Row("review_detail", "GET",
         lambda o: reverse("review_detail", args=[make_review(o.store_a).pk]),
         {"anonymous": 302, "head_b": 404, "head_a": 200, "handler_a": 200, "manager": 200}),
+    Row("review_register", "GET", lambda o: reverse("review_register"),
+        {"anonymous": 302, "head_a": 403, "supervisor": 403, "agent": 200, "manager": 200}),
     Row("import_upload", "GET", lambda o: reverse("import_upload"),
         {"anonymous": 302, "head_a": 403, "executive": 403, "manager": 200, "agent": 200}),
     Row("import_detail", "GET", lambda o: reverse("import_detail", args=[make_run().pk]),

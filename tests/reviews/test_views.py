@@ -122,3 +122,36 @@ def test_the_upload_waits_in_the_database_until_processed(org: Org) -> None:
     assert stored.status == ImportRun.Status.DONE and stored.upload is None
     assert review_import_process(run_id=run.pk).created == 1  # a second delivery does nothing
     assert Review.objects.count() == 1
+
+
+def test_agent_registers_a_phone_complaint_matched_to_the_online_reviewer(org: Org) -> None:
+    from pingjia.accounts.models import AuditAction, AuditEntry
+    from pingjia.reviews.models import Customer
+
+    online = make_review(org.store_a, customer=Customer.objects.create(phone="13812341234"))
+    response = client_for(org["agent"]).post(reverse("review_register"), {
+        "channel": Channel.objects.get(code="phone").pk, "reviewed_at": "2025-01-02T10:30",
+        "store": org.store_a.pk, "rating": "1", "text": "电话投诉：外卖洒了，客服不理",
+        "customer_name": "张三", "customer_phone": "138 1234 1234"})
+    assert response.status_code == 302
+    review = Review.objects.get(channel__code="phone")
+    assert review.registered_by == org["agent"] and review.rating == 1
+    assert review.customer == online.customer  # the same person, recognised by phone
+    assert review.customer.name == "张三"  # the name they gave fills what was missing
+    assert response["Location"] == reverse("review_detail", args=[review.pk])
+    html = client_for(org["agent"]).get(response["Location"]).content.decode()
+    assert "agent名" in html and "13812341234" not in html
+    assert AuditEntry.objects.filter(action=AuditAction.CREATED, actor=org["agent"],
+                                     target_id=str(review.pk)).exists()
+
+
+def test_registration_needs_the_text_and_an_offline_channel(org: Org) -> None:
+    client = client_for(org["agent"])
+    empty = client.post(reverse("review_register"), {
+        "channel": Channel.objects.get(code="phone").pk, "reviewed_at": "2025-01-02T10:30",
+        "text": ""})
+    platform = client.post(reverse("review_register"), {
+        "channel": Channel.objects.get(code="meituan").pk, "reviewed_at": "2025-01-02T10:30",
+        "text": "x"})
+    assert (empty.status_code, platform.status_code) == (400, 400)
+    assert not Review.objects.exists()

@@ -40,6 +40,30 @@ class ImportForm(forms.Form):
         return upload
 
 
+class RegisterForm(forms.Form):
+    """A complaint received by phone, e-mail, letter or on site."""
+
+    channel = forms.ModelChoiceField(
+        label=_("Received by"),
+        queryset=Channel.objects.filter(is_active=True).exclude(kind=Channel.Kind.PLATFORM))
+    reviewed_at = forms.DateTimeField(label=_("Received at"), initial=timezone.now,
+                                      widget=forms.DateTimeInput(attrs={"type":
+                                                                        "datetime-local"}))
+    store = forms.ModelChoiceField(label=_("Store"), required=False,
+                                   queryset=Store.objects.filter(is_active=True))
+    rating = forms.TypedChoiceField(label=_("Rating"), required=False, coerce=int,
+                                    empty_value=None,
+                                    choices=[("", _("None given")),
+                                             *[(n, f"{n} ★") for n in range(1, 6)]])
+    text = forms.CharField(label=_("What the customer said"), max_length=10_000,
+                           widget=forms.Textarea(attrs={"rows": 5}))
+    customer_name = forms.CharField(label=_("Customer name"), required=False, max_length=60)
+    customer_phone = forms.CharField(label=_("Customer phone"), required=False, max_length=30)
+    customer_email = forms.EmailField(label=_("Customer e-mail"), required=False)
+    order_id = forms.CharField(label=_("Order"), required=False, max_length=64)
+    product = forms.CharField(label=_("Product or service"), required=False, max_length=200)
+
+
 class ReviewFilterForm(forms.Form):
     q = forms.CharField(label=_("Text"), required=False)
     channel = forms.ChoiceField(label=_("Channel"), required=False)

@@ -220,6 +220,9 @@ class Review(models.Model):
     language = models.CharField(_("language"), max_length=10, blank=True)
     import_run = models.ForeignKey(ImportRun, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="reviews", editable=False)
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="+",
+                                      verbose_name=_("registered by"))
 
     objects: ClassVar[ReviewQuerySet] = ReviewQuerySet.as_manager()  # type: ignore[assignment]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,7 +15,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
+from pingjia.accounts.access import require_permission
 from pingjia.accounts.models import AuditAction, Store, User
 from pingjia.accounts.services import audit_record
 from pingjia.core import crypto
@@ -22,7 +25,7 @@ from pingjia.core.errors import ApplicationError
 from pingjia.reviews.importing import cells
 from pingjia.reviews.importing.formats import FORMATS, ImportFormat, detect
 from pingjia.reviews.importing.reading import Table, UnreadableFile, read_table
-from pingjia.reviews.importing.rows import ReviewRow, RowError, parse_row
+from pingjia.reviews.importing.rows import ReviewRow, RowError, language_of, parse_row
 from pingjia.reviews.models import (
     Channel,
     Customer,
@@ -389,6 +392,33 @@ def _customer(channel: Channel, row: ReviewRow, lookups: _Lookups) -> Customer |
             table.setdefault(key, customer)
     return customer
 
+
+
+# --- registered by customer service --------------------------------------------------------------
+
+@transaction.atomic
+def review_register(*, actor: User, channel: Channel, text: str, reviewed_at: datetime,
+                    rating: int | None = None, store: Store | None = None,
+                    customer_name: str = "", customer_phone: str = "",
+                    customer_email: str = "", order_id: str = "", product: str = "") -> Review:
+    """A complaint received by phone, e-mail, letter or on site, registered by an agent (who
+    is recorded). The customer is matched with the one who may have reviewed online."""
+    require_permission(actor, "reviews.add_review")
+    if not text.strip():
+        raise ApplicationError(_("Write down what the customer said."), code="text_required")
+    row = ReviewRow(row=0, identity=f"reg:{uuid.uuid4().hex}", text=text, rating=rating,
+                    customer_name=customer_name.strip(), customer_phone=customer_phone.strip(),
+                    customer_email=customer_email.strip(), language=language_of(text))
+    lookups = _lookups(channel, [row])
+    customer = _customer(channel, row, lookups)
+    lookups.save_customers()
+    review = Review.objects.create(
+        channel=channel, identity=row.identity, store=store, customer=customer,
+        reviewed_at=reviewed_at, rating=rating, text=text, order_id=order_id.strip(),
+        product=product.strip(), language=row.language, registered_by=actor)
+    audit_record(actor=actor, action=AuditAction.CREATED, target=review,
+                 changes={"channel": [None, channel.code], "rating": [None, rating]})
+    return review
 
 
 # --- pushed by another system through the API ----------------------------------------------------

@@ -5,6 +5,7 @@ from pingjia.reviews import views
 urlpatterns = [
     path("reviews/", views.review_list, name="review_list"),
     path("reviews/<int:review_id>/", views.review_detail, name="review_detail"),
+    path("reviews/register/", views.review_register, name="review_register"),
     path("reviews/import/", views.import_upload, name="import_upload"),
     path("reviews/imports/<int:run_id>/", views.import_detail, name="import_detail"),
     path("reviews/imports/<int:run_id>/rejected.csv", views.import_rejected_rows,

@@ -14,7 +14,7 @@ from pingjia.accounts.views import is_htmx
 from pingjia.core.errors import ApplicationError
 from pingjia.core.spreadsheets import safe_cell
 from pingjia.reviews import selectors, services
-from pingjia.reviews.forms import ImportForm, ReviewFilterForm
+from pingjia.reviews.forms import ImportForm, RegisterForm, ReviewFilterForm
 from pingjia.reviews.models import ImportRun
 
 PAGE_SIZE = 50
@@ -56,6 +56,22 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
     review = selectors.access_review(user, review_id)
     return render(request, "reviews/review_detail.html",
                   {"review": review, **selectors.review_detail(review, user=user)})
+
+
+@require_http_methods(["GET", "POST"])
+def review_register(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    require_permission(user, "reviews.add_review")
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            review = services.review_register(actor=user, **form.cleaned_data)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("review_detail", review_id=review.pk)
+    return render(request, "reviews/review_register.html", {"form": form},
+                  status=400 if form.errors else 200)
 
 
 @require_http_methods(["GET", "POST"])
