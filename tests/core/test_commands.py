@@ -27,14 +27,21 @@ def test_pingjia_help_lists_its_commands() -> None:
         assert f"  {command} " in result.stdout
 
 
-def test_demo_loads_once_with_a_login_per_role(db: None) -> None:
-    first = run("demo")
+def test_demo_loads_once_with_a_login_per_role_and_real_reviews(db: None) -> None:
+    from pingjia.reviews.models import ImportRun, Review
+
+    first = run("demo", "--reviews", "200")
     assert "loaded" in first and DEMO_PASSWORD in first
-    counts = (User.objects.count(), Department.objects.count(), AuditEntry.objects.count())
-    second = run("demo")
+    assert Review.objects.count() == 203  # 200 imported, 3 registered by phone
+    assert ImportRun.objects.filter(status=ImportRun.Status.DONE, rejected=0).count() == 5
+    assert Review.objects.filter(rating__lte=2).exists()
+    assert Review.objects.filter(registered_by__username="agent").count() == 3
+    counts = (User.objects.count(), Department.objects.count(), AuditEntry.objects.count(),
+              Review.objects.count())
+    second = run("demo", "--reviews", "200")
     assert "already" in second
-    assert (User.objects.count(), Department.objects.count(), AuditEntry.objects.count()) \
-        == counts
+    assert (User.objects.count(), Department.objects.count(), AuditEntry.objects.count(),
+            Review.objects.count()) == counts
     names = {d.name for d in Department.objects.all()}
     assert {"差评管理部", "客服部", "物流部", "售后部", "门店运营部", "产品部", "餐饮部"} <= names
     for person in demo_logins():

