@@ -155,3 +155,14 @@ def test_registration_needs_the_text_and_an_offline_channel(org: Org) -> None:
         "text": "x"})
     assert (empty.status_code, platform.status_code) == (400, 400)
     assert not Review.objects.exists()
+
+
+def test_a_customer_known_by_nickname_only_is_shown_by_it_masked(org: Org) -> None:
+    from pingjia.reviews.models import Customer, CustomerIdentity
+
+    customer = Customer.objects.create()
+    CustomerIdentity.objects.create(customer=customer, channel=Channel.objects.get(code="jd"),
+                                    value="jd_user_8848")
+    review = make_review(org.store_a, customer=customer)
+    html = client_for(org["manager"]).get(reverse("review_detail", args=[review.pk])).content
+    assert "j***********" in html.decode() and "jd_user_8848" not in html.decode()

@@ -98,6 +98,15 @@ class Customer(models.Model):
         return mask_name(self.name)
 
     @property
+    def label_masked(self) -> str:
+        """How a screen names the customer: the masked name, else their masked id on a
+        platform."""
+        if self.name:
+            return self.name_masked
+        identity = self.identities.order_by("pk").first()
+        return mask_name(identity.value) if identity else f"#{self.pk}"
+
+    @property
     def phone_masked(self) -> str:
         return mask_phone(self.phone)
 
