@@ -314,5 +314,8 @@ LOGGING = {
 # --- Pingjia -------------------------------------------------------------------------------------
 # Bearer tokens: how often a token's last-used time is written (at most once per this many s).
 PINGJIA_TOKEN_TOUCH_SECONDS = 60
+# The public review form: submissions accepted per IP address and per store in 10 minutes.
+PINGJIA_FORM_LIMIT_PER_IP = env_int("PINGJIA_FORM_LIMIT_PER_IP", 5)
+PINGJIA_FORM_LIMIT_PER_STORE = env_int("PINGJIA_FORM_LIMIT_PER_STORE", 60)
 # Largest file the import page accepts (the command line has no limit).
 PINGJIA_IMPORT_MAX_MB = env_int("PINGJIA_IMPORT_MAX_MB", 200)

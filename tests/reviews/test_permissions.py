@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from tests.conftest import Org
 from tests.permissions import Row, run_row
+from pingjia.reviews.views import public_form_token as token
 from tests.reviews.factories import make_review, make_run
 
 ROWS = [
@@ -17,6 +18,14 @@ ROWS = [
         {"anonymous": 302, "head_b": 404, "head_a": 200, "handler_a": 200, "manager": 200}),
     Row("review_register", "GET", lambda o: reverse("review_register"),
         {"anonymous": 302, "head_a": 403, "supervisor": 403, "agent": 200, "manager": 200}),
+    Row("store_qr", "GET", lambda o: reverse("store_qr", args=[o.store_a.pk]),
+        {"anonymous": 302, "head_b": 404, "head_a": 200, "manager": 200}),
+    # The customer's form is public: anonymous and staff alike get it.
+    Row("public_review", "GET", lambda o: reverse("public_review", args=[token(o.store_a)]),
+        {"anonymous": 200, "handler_a": 200}),
+    Row("public_review_thanks", "GET",
+        lambda o: reverse("public_review_thanks", args=[token(o.store_a)]),
+        {"anonymous": 200, "manager": 200}),
     Row("import_upload", "GET", lambda o: reverse("import_upload"),
         {"anonymous": 302, "head_a": 403, "executive": 403, "manager": 200, "agent": 200}),
     Row("import_detail", "GET", lambda o: reverse("import_detail", args=[make_run().pk]),

@@ -57,7 +57,8 @@ DEFAULT_PERMISSIONS: dict[str, list[str]] = {
         "accounts.change_apitoken",
         "core.view_heartbeat",
         *_IMPORT,
-        *[f"reviews.{verb}_channel" for verb in ("add", "change", "view")],
+        *[f"reviews.{verb}_{model}" for verb in ("add", "change", "view")
+          for model in ("channel", "reviewtag")],
     ],
 }
 

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from pingjia.accounts.admin import AuditedAdmin
-from pingjia.reviews.models import Channel, ImportRun
+from pingjia.reviews.models import Channel, ImportRun, ReviewTag
 
 
 @admin.register(Channel)
@@ -15,6 +15,12 @@ class ChannelAdmin(AuditedAdmin):
     list_filter = ["kind", "is_active"]
     list_editable = ["is_active", "sort_order"]
     search_fields = ["code", "name"]
+
+
+@admin.register(ReviewTag)
+class ReviewTagAdmin(AuditedAdmin):
+    list_display = ["name", "sort_order", "is_active"]
+    list_editable = ["sort_order", "is_active"]
 
 
 @admin.register(ImportRun)

@@ -64,6 +64,43 @@ class RegisterForm(forms.Form):
     product = forms.CharField(label=_("Product or service"), required=False, max_length=200)
 
 
+class PublicReviewForm(forms.Form):
+    """The customer's form: stars, the organisation's tags, free text, an optional phone.
+    `website` is a honeypot: people never see it, bots fill it in."""
+
+    rating = forms.TypedChoiceField(label=_("Your rating"), coerce=int,
+                                    choices=[(n, f"{n} ★") for n in range(5, 0, -1)],
+                                    widget=forms.RadioSelect)
+    tags = forms.MultipleChoiceField(label=_("What stood out"), required=False,
+                                     widget=forms.CheckboxSelectMultiple)
+    text = forms.CharField(label=_("Tell us more"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 4}))
+    phone = forms.CharField(label=_("Phone (optional, if you would like us to call back)"),
+                            required=False, max_length=30)
+    website = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, tags: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["tags"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [(tag, tag) for tag in tags]
+
+    def clean_phone(self) -> str:
+        from pingjia.reviews.importing import cells
+
+        written = self.cleaned_data["phone"].strip()
+        try:
+            phone = cells.phone(written)
+        except ValueError:
+            phone = ""
+        if written and len(phone.lstrip("+")) < 7:
+            raise forms.ValidationError(_("Please enter a phone number."))
+        return phone
+
+    def is_bot(self) -> bool:
+        return bool(self.data.get("website"))
+
+
 class ReviewFilterForm(forms.Form):
     q = forms.CharField(label=_("Text"), required=False)
     channel = forms.ChoiceField(label=_("Channel"), required=False)

@@ -75,6 +75,22 @@ def channels_create_defaults(*args: object, **kwargs: object) -> None:
         for order, (code, name, kind, import_format) in enumerate(DEFAULT_CHANNELS, start=1))
 
 
+class ReviewTag(models.Model):
+    """A tag customers can pick on the review form (取餐速度, 口味, 服务态度…)."""
+
+    name = models.CharField(_("name"), max_length=20, unique=True)
+    sort_order = models.PositiveIntegerField(_("sort order"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name = _("review tag")
+        verbose_name_plural = _("review tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Customer(models.Model):
     """A person who reviewed or complained. Contact data is encrypted, shown masked, and the
     keyed hashes find the same person again across channels."""

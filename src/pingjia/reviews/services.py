@@ -22,6 +22,7 @@ from pingjia.accounts.models import AuditAction, Store, User
 from pingjia.accounts.services import audit_record
 from pingjia.core import crypto
 from pingjia.core.errors import ApplicationError
+from pingjia.core.ratelimit import within_limit
 from pingjia.reviews.importing import cells
 from pingjia.reviews.importing.formats import FORMATS, ImportFormat, detect
 from pingjia.reviews.importing.reading import Table, UnreadableFile, read_table
@@ -419,6 +420,41 @@ def review_register(*, actor: User, channel: Channel, text: str, reviewed_at: da
     audit_record(actor=actor, action=AuditAction.CREATED, target=review,
                  changes={"channel": [None, channel.code], "rating": [None, rating]})
     return review
+
+
+# --- left by the customer on the public form ------------------------------------------------------
+
+FORM_WINDOW_SECONDS = 600
+
+
+def review_submit_public(*, store: Store, rating: int, text: str, tags: list[str],
+                         phone: str = "", ip: str | None = None) -> Review:
+    """A review left on a store's public form (QR code at the counter). Floods are refused:
+    at most PINGJIA_FORM_LIMIT_PER_IP per address and PINGJIA_FORM_LIMIT_PER_STORE per store
+    in ten minutes."""
+    if not within_limit(f"form-ip:{ip}", limit=settings.PINGJIA_FORM_LIMIT_PER_IP,
+                        window_seconds=FORM_WINDOW_SECONDS) or \
+            not within_limit(f"form-store:{store.pk}", limit=settings.PINGJIA_FORM_LIMIT_PER_STORE,
+                             window_seconds=FORM_WINDOW_SECONDS):
+        raise RateLimited(_("Too many reviews from here just now; please try again later."))
+    channel = Channel.objects.get(code="qr")
+    with transaction.atomic():
+        row = ReviewRow(row=0, identity=f"form:{uuid.uuid4().hex}", text=text, rating=rating,
+                        customer_phone=phone, language=language_of(text))
+        lookups = _lookups(channel, [row])
+        customer = _customer(channel, row, lookups)
+        lookups.save_customers()
+        return Review.objects.create(
+            channel=channel, identity=row.identity, store=store, customer=customer,
+            reviewed_at=timezone.now(), rating=rating, text=text, tags=tags,
+            language=row.language)
+
+
+class RateLimited(ApplicationError):
+    status = 429
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="too_many_requests")
 
 
 # --- pushed by another system through the API ----------------------------------------------------

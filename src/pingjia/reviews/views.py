@@ -4,18 +4,22 @@ import csv
 import io
 from datetime import datetime
 
-from django.http import HttpRequest, HttpResponse
+import segno
+from django.contrib.auth.decorators import login_not_required
+from django.core import signing
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from pingjia.accounts.access import require_permission
-from pingjia.accounts.models import User
-from pingjia.accounts.views import is_htmx
+from pingjia.accounts.access import get_visible_or_404, require_permission
+from pingjia.accounts.models import Store, User
+from pingjia.accounts.views import client_ip, is_htmx
 from pingjia.core.errors import ApplicationError
 from pingjia.core.spreadsheets import safe_cell
 from pingjia.reviews import selectors, services
-from pingjia.reviews.forms import ImportForm, RegisterForm, ReviewFilterForm
-from pingjia.reviews.models import ImportRun
+from pingjia.reviews.forms import ImportForm, PublicReviewForm, RegisterForm, ReviewFilterForm
+from pingjia.reviews.models import ImportRun, ReviewTag
 
 PAGE_SIZE = 50
 
@@ -56,6 +60,60 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
     review = selectors.access_review(user, review_id)
     return render(request, "reviews/review_detail.html",
                   {"review": review, **selectors.review_detail(review, user=user)})
+
+
+# --- the public review form -----------------------------------------------------------------------
+
+_FORM_SIGNER = signing.Signer(salt="pingjia.review-form")
+
+
+def public_form_token(store: Store) -> str:
+    """The signed part of a store's form link: it names the store and cannot be guessed."""
+    return _FORM_SIGNER.sign(store.code)
+
+
+def _public_store(token: str) -> Store:
+    try:
+        code = _FORM_SIGNER.unsign(token)
+    except signing.BadSignature:
+        raise Http404 from None
+    return get_object_or_404(Store, code=code, is_active=True)
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def public_review(request: HttpRequest, token: str) -> HttpResponse:
+    store = _public_store(token)
+    tags = list(ReviewTag.objects.filter(is_active=True).values_list("name", flat=True))
+    form = PublicReviewForm(request.POST or None, tags=tags)
+    if request.method == "POST" and form.is_valid():
+        if not form.is_bot():
+            data = form.cleaned_data
+            try:
+                services.review_submit_public(store=store, rating=data["rating"],
+                                              text=data["text"].strip(), tags=data["tags"],
+                                              phone=data["phone"], ip=client_ip(request))
+            except services.RateLimited as exc:
+                return render(request, "reviews/public_review.html",
+                              {"form": form, "store": store, "error": exc.message}, status=429)
+        return redirect("public_review_thanks", token=token)
+    return render(request, "reviews/public_review.html", {"form": form, "store": store},
+                  status=400 if form.errors else 200)
+
+
+@login_not_required
+@require_GET
+def public_review_thanks(request: HttpRequest, token: str) -> HttpResponse:
+    return render(request, "reviews/public_thanks.html", {"store": _public_store(token)})
+
+
+@require_GET
+def store_qr(request: HttpRequest, store_id: int) -> HttpResponse:
+    """A printable sheet with the store's review-form QR code."""
+    store = get_visible_or_404(Store.objects.all(), _user(request), pk=store_id)
+    url = request.build_absolute_uri(reverse("public_review", args=[public_form_token(store)]))
+    qr = segno.make(url, error="m").svg_inline(scale=8, border=2)
+    return render(request, "reviews/store_qr.html", {"store": store, "url": url, "qr": qr})
 
 
 @require_http_methods(["GET", "POST"])
