@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from pingjia.reviews.views import public_form_token as token
 from tests.conftest import Org
 from tests.permissions import Row, run_row
-from pingjia.reviews.views import public_form_token as token
 from tests.reviews.factories import make_review, make_run
 
 ROWS = [
