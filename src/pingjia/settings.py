@@ -314,6 +314,9 @@ LOGGING = {
 # --- Pingjia -------------------------------------------------------------------------------------
 # Bearer tokens: how often a token's last-used time is written (at most once per this many s).
 PINGJIA_TOKEN_TOUCH_SECONDS = 60
+# Where customers reach this installation (QR codes, invitation links), e.g.
+# https://pingjia.example.com; unset: the address the staff member is using.
+PINGJIA_PUBLIC_URL = env_str("PINGJIA_PUBLIC_URL").rstrip("/")
 # The public review form: submissions accepted per IP address and per store in 10 minutes.
 PINGJIA_FORM_LIMIT_PER_IP = env_int("PINGJIA_FORM_LIMIT_PER_IP", 5)
 PINGJIA_FORM_LIMIT_PER_STORE = env_int("PINGJIA_FORM_LIMIT_PER_STORE", 60)

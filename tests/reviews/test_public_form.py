@@ -107,3 +107,9 @@ def test_the_qr_sheet_encodes_the_stores_signed_link(org: Org) -> None:
     text = html.decode()
     assert "<svg" in text and public_form_token(org.store_a) in text
     assert "扫码" in text  # Simplified Chinese by default
+
+
+def test_the_qr_sheet_uses_the_public_address_when_one_is_set(org: Org) -> None:
+    with override_settings(PINGJIA_PUBLIC_URL="https://pingjia.example.com"):
+        html = client_for(org["manager"]).get(reverse("store_qr", args=[org.store_a.pk]))
+    assert "https://pingjia.example.com/r/" in html.content.decode()

@@ -176,6 +176,11 @@ def demo_load(*, reviews: int = 3000) -> bool:
                                     check_password=False)
         services.membership_grant(actor=None, user=user,
                                   department=departments[person.department], role=person.role)
+    from pingjia.reviews.models import ReviewTag
+
+    ReviewTag.objects.bulk_create(ReviewTag(name=name, sort_order=order) for order, name in
+                                  enumerate(["出餐速度", "口味", "服务态度", "环境卫生", "分量",
+                                             "性价比", "商品质量", "物流"]))
     if reviews:
         _load_reviews(reviews)
     return True

@@ -5,6 +5,7 @@ import io
 from datetime import datetime
 
 import segno
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
@@ -111,7 +112,9 @@ def public_review_thanks(request: HttpRequest, token: str) -> HttpResponse:
 def store_qr(request: HttpRequest, store_id: int) -> HttpResponse:
     """A printable sheet with the store's review-form QR code."""
     store = get_visible_or_404(Store.objects.all(), _user(request), pk=store_id)
-    url = request.build_absolute_uri(reverse("public_review", args=[public_form_token(store)]))
+    path = reverse("public_review", args=[public_form_token(store)])
+    url = (settings.PINGJIA_PUBLIC_URL + path if settings.PINGJIA_PUBLIC_URL
+           else request.build_absolute_uri(path))
     qr = segno.make(url, error="m").svg_inline(scale=8, border=2)
     return render(request, "reviews/store_qr.html", {"store": store, "url": url, "qr": qr})
 
