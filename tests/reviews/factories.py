@@ -27,3 +27,16 @@ def make_run(**fields: object) -> ImportRun:
         "errors": [{"row": 3, "reason": "unreadable date: x", "values": {"评价内容": "=1+1"}}]}
     defaults.update(fields)
     return ImportRun.objects.create(**defaults)
+
+
+def make_invitation(store: Store, *, hours_ago: float = 80, phone: str = "13712345678",
+                    **fields: object) -> object:
+    from datetime import timedelta
+
+    from pingjia.reviews.models import Customer, Invitation
+
+    customer = Customer.objects.create(name="李四", phone=phone) if phone else None
+    defaults: dict[str, object] = {"store": store, "customer": customer, "service": "空调安装",
+                                   "invited_at": timezone.now() - timedelta(hours=hours_ago)}
+    defaults.update(fields)
+    return Invitation.objects.create(**defaults)

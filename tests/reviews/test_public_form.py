@@ -4,8 +4,8 @@ import pytest
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from pingjia.reviews.links import public_form_token
 from pingjia.reviews.models import Customer, Review, ReviewTag
-from pingjia.reviews.views import public_form_token
 from tests.conftest import Org, client_for
 
 # Seed 000 §1.1: reviews must not be bought ("五星好评送饮料").

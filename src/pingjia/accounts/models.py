@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -47,7 +47,7 @@ class ScopedQuerySet(models.QuerySet):
     department_lookup = "department"
     view_permission = ""
 
-    def visible_to(self, user: Any) -> ScopedQuerySet:
+    def visible_to(self, user: Any) -> Self:
         from pingjia.accounts.access import scope_of
 
         departments = scope_of(user).departments_with(self.view_permission)

@@ -24,14 +24,17 @@ class Role(models.TextChoices):
     ADMINISTRATOR = "admin", _("Administrator")
 
 
+# Customer-service agents answer and call back customers of every store.
 ORGANISATION_WIDE = frozenset(
-    {Role.REVIEW_MANAGER, Role.SUPERVISOR, Role.EXECUTIVE, Role.ADMINISTRATOR}
+    {Role.REVIEW_MANAGER, Role.SERVICE_AGENT, Role.SUPERVISOR, Role.EXECUTIVE,
+     Role.ADMINISTRATOR}
 )
 
 _VIEW_ORG = ["accounts.view_department", "accounts.view_store", "accounts.view_user",
              "reviews.view_review", "reviews.view_channel"]
 _IMPORT = ["reviews.add_importrun", "reviews.view_importrun", "reviews.view_customer",
-           "reviews.add_review"]
+           "reviews.add_review", "reviews.add_invitation", "reviews.view_invitation",
+           "reviews.add_callback"]
 _MANAGE_ORG = [
     f"accounts.{verb}_{model}"
     for model in ("department", "store", "user", "membership", "organisation")

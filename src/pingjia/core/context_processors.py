@@ -22,6 +22,7 @@ NAVIGATION = [
     NavItem("home", _("Workbench"), ""),
     NavItem("review_list", _("Reviews"), "reviews.view_review"),
     NavItem("import_upload", _("Import"), "reviews.add_importrun"),
+    NavItem("callback_list", _("Call-backs"), "reviews.add_callback"),
     NavItem("department_list", _("Departments"), "accounts.view_department"),
     NavItem("store_list", _("Stores"), "accounts.view_store"),
     NavItem("audit_list", _("Audit trail"), "accounts.view_auditentry"),

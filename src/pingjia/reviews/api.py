@@ -9,15 +9,15 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Body, Field, Query, Router, Schema
+from ninja import Body, Field, Query, Router, Schema, Status
 from pydantic import Discriminator, Tag
 
 from pingjia.accounts.access import require_permission
-from pingjia.accounts.models import TokenScope
+from pingjia.accounts.models import Store, TokenScope
 from pingjia.api.auth import require_scope
 from pingjia.api.pagination import MAX_LIMIT, Page
 from pingjia.core.errors import ApplicationError
-from pingjia.reviews import selectors, services
+from pingjia.reviews import links, selectors, services
 from pingjia.reviews.models import Review
 from pingjia.reviews.services import PUSH_LIMIT, Outcome
 
@@ -143,6 +143,24 @@ class PushOut(Schema):
     rejected: int
 
 
+class InvitationIn(Schema):
+    store_code: str = Field(description="The store's code, as on the store list.")
+    external_id: str = Field("", description="Your id of the order or service: sending it "
+                                             "again returns the same invitation.")
+    order_id: str = ""
+    service: str = Field("", description="What was done, e.g. 空调安装.")
+    customer_name: str = ""
+    customer_phone: str = Field("", description="Stored encrypted; shown masked.")
+    invited_at: datetime | None = Field(None, description="Default: now.")
+
+
+class InvitationOut(Schema):
+    id: int
+    link: str = Field(description="The customer's signed link to the review form.")
+    created: bool
+    reviewed: bool
+
+
 def _encode_cursor(key: tuple[datetime, int]) -> str:
     return base64.urlsafe_b64encode(json.dumps([key[0].isoformat(), key[1]]).encode()).decode()
 
@@ -207,6 +225,28 @@ def review_detail(request: HttpRequest, review_id: int) -> ReviewDetailOut:
         revisions=[RevisionOut(changed_at=r.changed_at, changes=r.changes)
                    for r in review.revisions.all()],
     )
+
+
+@router.post("/invitations", response={200: InvitationOut, 201: InvitationOut},
+             summary="Invite a customer to review a completed service or order")
+def invitation_create(request: HttpRequest, body: InvitationIn) -> Status[InvitationOut]:
+    """201 with the link to send the customer (by SMS, WeChat…; invitations must not promise
+    anything for a good review). The same `external_id` answers 200 with the existing
+    invitation. Customers who have not reviewed after 72 hours appear on the call-back list."""
+    require_scope(request, TokenScope.REVIEWS_WRITE)
+    require_permission(request.user, "reviews.add_invitation")
+    store = Store.objects.filter(code=body.store_code, is_active=True).first()
+    if store is None:
+        raise ApplicationError(_("No active store %(code)s.") % {"code": body.store_code},
+                               code="unknown_store")
+    invitation, created = services.invitation_create(
+        actor=request.user,  # type: ignore[arg-type]
+        store=store, order_id=body.order_id, service=body.service,
+        external_id=body.external_id, customer_name=body.customer_name,
+        customer_phone=body.customer_phone, invited_at=body.invited_at)
+    return Status(201 if created else 200, InvitationOut(
+        id=invitation.pk, link=links.invitation_url(request, invitation), created=created,
+        reviewed=invitation.review_id is not None))
 
 
 PUSH_DESCRIPTION = f"""Send one review object, or `{{"reviews": [...]}}` with 1 to {PUSH_LIMIT} of

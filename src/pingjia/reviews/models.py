@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 from django.conf import settings
@@ -131,8 +132,8 @@ class Customer(models.Model):
         return mask_email(self.email) if self.email else ""
 
     def scope_department_ids(self) -> set[int]:
-        """Customers belong to no department: only organisation-wide roles reach them until
-        cases tie them to departments."""
+        """Customers belong to no department: only organisation-wide roles (review managers,
+        customer service) reach them until cases tie them to departments."""
         return set()
 
 
@@ -271,6 +272,81 @@ class Review(models.Model):
 
     def scope_department_ids(self) -> set[int]:
         return {self.store.department_id} if self.store and self.store.department_id else set()
+
+
+class InvitationQuerySet(ScopedQuerySet):
+    department_lookup = "store__department"
+    view_permission = "reviews.view_invitation"
+
+    def awaiting_callback(self, now: datetime) -> InvitationQuerySet:
+        """Invited more than CALLBACK_AFTER ago, not reviewed, and not settled by a call."""
+        return self.filter(review__isnull=True, callback_closed=False,
+                           invited_at__lte=now - CALLBACK_AFTER)
+
+
+CALLBACK_AFTER = timedelta(hours=72)
+
+
+class Invitation(models.Model):
+    """An invitation to review a completed service or order, sent by another system; its
+    signed link opens the store's review form, and the review is linked back to it."""
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="invitations",
+                              verbose_name=_("store"))
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="invitations", verbose_name=_("customer"))
+    order_id = models.CharField(_("order"), max_length=64, blank=True)
+    service = models.CharField(_("service or order"), max_length=200, blank=True)
+    external_id = models.CharField(_("id in the other system"), max_length=64, blank=True)
+    invited_at = models.DateTimeField(_("invited"), default=timezone.now, db_index=True)
+    review = models.OneToOneField("Review", null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="invitation", verbose_name=_("review"))
+    callback_closed = models.BooleanField(_("call-back settled"), default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+
+    objects: ClassVar[InvitationQuerySet] = InvitationQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ["-invited_at", "-pk"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [models.UniqueConstraint(
+            fields=["store", "external_id"], condition=~models.Q(external_id=""),
+            name="invitation_unique_external_id")]
+
+    def __str__(self) -> str:
+        return f"{self.store} {self.order_id or self.pk}"
+
+    def scope_department_ids(self) -> set[int]:
+        return {self.store.department_id} if self.store.department_id else set()
+
+
+class Callback(models.Model):
+    """A call made to an invited customer who has not reviewed."""
+
+    class Outcome(models.TextChoices):
+        REACHED = "reached", _("Reached, feedback noted")
+        NO_ANSWER = "no_answer", _("No answer")
+        DECLINED = "declined", _("Does not want to comment")
+        WRONG_NUMBER = "wrong_number", _("Wrong number")
+
+    SETTLING = frozenset({Outcome.REACHED, Outcome.DECLINED, Outcome.WRONG_NUMBER})
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="callbacks")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                              related_name="+", verbose_name=_("agent"))
+    called_at = models.DateTimeField(_("called"), default=timezone.now)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["-called_at", "-pk"]
+        verbose_name = _("call-back")
+        verbose_name_plural = _("call-backs")
+
+    def __str__(self) -> str:
+        return f"{self.invitation} {self.get_outcome_display()}"
 
 
 class ReviewRevision(models.Model):

@@ -28,10 +28,12 @@ from pingjia.reviews.importing.formats import FORMATS, ImportFormat, detect
 from pingjia.reviews.importing.reading import Table, UnreadableFile, read_table
 from pingjia.reviews.importing.rows import ReviewRow, RowError, language_of, parse_row
 from pingjia.reviews.models import (
+    Callback,
     Channel,
     Customer,
     CustomerIdentity,
     ImportRun,
+    Invitation,
     Review,
     ReviewRevision,
 )
@@ -428,26 +430,84 @@ FORM_WINDOW_SECONDS = 600
 
 
 def review_submit_public(*, store: Store, rating: int, text: str, tags: list[str],
-                         phone: str = "", ip: str | None = None) -> Review:
-    """A review left on a store's public form (QR code at the counter). Floods are refused:
-    at most PINGJIA_FORM_LIMIT_PER_IP per address and PINGJIA_FORM_LIMIT_PER_STORE per store
-    in ten minutes."""
+                         phone: str = "", ip: str | None = None,
+                         invitation: Invitation | None = None) -> Review:
+    """A review left on a store's public form (QR code at the counter), or through an
+    invitation's link, to which it is then linked. Floods are refused: at most
+    PINGJIA_FORM_LIMIT_PER_IP per address and PINGJIA_FORM_LIMIT_PER_STORE per store in ten
+    minutes."""
     if not within_limit(f"form-ip:{ip}", limit=settings.PINGJIA_FORM_LIMIT_PER_IP,
                         window_seconds=FORM_WINDOW_SECONDS) or \
             not within_limit(f"form-store:{store.pk}", limit=settings.PINGJIA_FORM_LIMIT_PER_STORE,
                              window_seconds=FORM_WINDOW_SECONDS):
         raise RateLimited(_("Too many reviews from here just now; please try again later."))
-    channel = Channel.objects.get(code="qr")
+    channel = Channel.objects.get(code="invite" if invitation else "qr")
     with transaction.atomic():
+        if invitation is not None:
+            invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+            if invitation.review_id is not None:
+                raise ApplicationError(_("This invitation has already been answered."),
+                                       code="already_reviewed")
         row = ReviewRow(row=0, identity=f"form:{uuid.uuid4().hex}", text=text, rating=rating,
                         customer_phone=phone, language=language_of(text))
         lookups = _lookups(channel, [row])
         customer = _customer(channel, row, lookups)
         lookups.save_customers()
-        return Review.objects.create(
+        if invitation is not None and invitation.customer_id is not None:
+            customer = invitation.customer
+        review = Review.objects.create(
             channel=channel, identity=row.identity, store=store, customer=customer,
             reviewed_at=timezone.now(), rating=rating, text=text, tags=tags,
-            language=row.language)
+            order_id=invitation.order_id if invitation else "",
+            product=invitation.service if invitation else "", language=row.language)
+        if invitation is not None:
+            invitation.review = review
+            invitation.save(update_fields=["review"])
+        return review
+
+
+# --- invitations and call-backs -------------------------------------------------------------------
+
+@transaction.atomic
+def invitation_create(*, actor: User | None, store: Store, order_id: str = "",
+                      service: str = "", external_id: str = "", customer_name: str = "",
+                      customer_phone: str = "",
+                      invited_at: datetime | None = None) -> tuple[Invitation, bool]:
+    """An invitation to review a completed service or order, and whether it is new: the same
+    `external_id` from the other system gives back the existing one."""
+    external_id = external_id.strip()
+    if external_id:
+        existing = Invitation.objects.filter(store=store, external_id=external_id).first()
+        if existing is not None:
+            return existing, False
+    channel = Channel.objects.get(code="invite")
+    row = ReviewRow(row=0, identity="", customer_name=customer_name.strip(),
+                    customer_phone=customer_phone.strip())
+    lookups = _lookups(channel, [row])
+    customer = _customer(channel, row, lookups)
+    lookups.save_customers()
+    invitation = Invitation.objects.create(
+        store=store, customer=customer, order_id=order_id.strip(), service=service.strip(),
+        external_id=external_id, invited_at=invited_at or timezone.now(), created_by=actor)
+    return invitation, True
+
+
+@transaction.atomic
+def callback_record(*, actor: User, invitation: Invitation, outcome: str,
+                    note: str = "") -> Callback:
+    """A call to an invited customer who did not review. Reaching them, a refusal or a wrong
+    number settles the invitation; no answer leaves it on the call-back list."""
+    require_permission(actor, "reviews.add_callback")
+    if outcome not in Callback.Outcome.values:
+        raise ApplicationError(_("Unknown call outcome."), code="unknown_outcome")
+    callback = Callback.objects.create(invitation=invitation, agent=actor, outcome=outcome,
+                                       note=note.strip())
+    if outcome in Callback.SETTLING and not invitation.callback_closed:
+        invitation.callback_closed = True
+        invitation.save(update_fields=["callback_closed"])
+    audit_record(actor=actor, action=AuditAction.CREATED, target=callback,
+                 changes={"outcome": [None, outcome]}, note=note)
+    return callback
 
 
 class RateLimited(ApplicationError):

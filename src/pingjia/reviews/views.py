@@ -5,22 +5,24 @@ import io
 from datetime import datetime
 
 import segno
-from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from pingjia.accounts import services as account_services
 from pingjia.accounts.access import get_visible_or_404, require_permission
+from pingjia.accounts.forms import RevealForm
 from pingjia.accounts.models import Store, User
 from pingjia.accounts.views import client_ip, is_htmx
 from pingjia.core.errors import ApplicationError
 from pingjia.core.spreadsheets import safe_cell
-from pingjia.reviews import selectors, services
+from pingjia.reviews import links, selectors, services
 from pingjia.reviews.forms import ImportForm, PublicReviewForm, RegisterForm, ReviewFilterForm
-from pingjia.reviews.models import ImportRun, ReviewTag
+from pingjia.reviews.models import Callback, Customer, ImportRun, Invitation, ReviewTag
 
 PAGE_SIZE = 50
 
@@ -65,19 +67,10 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
 
 # --- the public review form -----------------------------------------------------------------------
 
-_FORM_SIGNER = signing.Signer(salt="pingjia.review-form")
-
-
-def public_form_token(store: Store) -> str:
-    """The signed part of a store's form link: it names the store and cannot be guessed."""
-    return _FORM_SIGNER.sign(store.code)
-
-
 def _public_store(token: str) -> Store:
-    try:
-        code = _FORM_SIGNER.unsign(token)
-    except signing.BadSignature:
-        raise Http404 from None
+    code = links.store_code_from_token(token)
+    if code is None:
+        raise Http404
     return get_object_or_404(Store, code=code, is_active=True)
 
 
@@ -103,6 +96,36 @@ def public_review(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_not_required
+@require_http_methods(["GET", "POST"])
+def public_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    invitation_id = links.invitation_id_from_token(token)
+    if invitation_id is None:
+        raise Http404
+    invitation = get_object_or_404(Invitation.objects.select_related("store"), pk=invitation_id)
+    store = invitation.store
+    thanks = render(request, "reviews/public_thanks.html", {"store": store})
+    if invitation.review_id is not None:
+        return thanks
+    tags = list(ReviewTag.objects.filter(is_active=True).values_list("name", flat=True))
+    form = PublicReviewForm(request.POST or None, tags=tags)
+    if request.method == "POST" and form.is_valid():
+        if not form.is_bot():
+            data = form.cleaned_data
+            try:
+                services.review_submit_public(store=store, rating=data["rating"],
+                                              text=data["text"].strip(), tags=data["tags"],
+                                              phone=data["phone"], ip=client_ip(request),
+                                              invitation=invitation)
+            except ApplicationError as exc:
+                return render(request, "reviews/public_review.html",
+                              {"form": form, "store": store, "error": exc.message},
+                              status=exc.status)
+        return thanks
+    return render(request, "reviews/public_review.html", {"form": form, "store": store},
+                  status=400 if form.errors else 200)
+
+
+@login_not_required
 @require_GET
 def public_review_thanks(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "reviews/public_thanks.html", {"store": _public_store(token)})
@@ -112,11 +135,55 @@ def public_review_thanks(request: HttpRequest, token: str) -> HttpResponse:
 def store_qr(request: HttpRequest, store_id: int) -> HttpResponse:
     """A printable sheet with the store's review-form QR code."""
     store = get_visible_or_404(Store.objects.all(), _user(request), pk=store_id)
-    path = reverse("public_review", args=[public_form_token(store)])
-    url = (settings.PINGJIA_PUBLIC_URL + path if settings.PINGJIA_PUBLIC_URL
-           else request.build_absolute_uri(path))
+    url = links.store_form_url(request, store)
     qr = segno.make(url, error="m").svg_inline(scale=8, border=2)
     return render(request, "reviews/store_qr.html", {"store": store, "url": url, "qr": qr})
+
+
+@require_GET
+def callback_list(request: HttpRequest) -> HttpResponse:
+    """Invited customers who have not reviewed after 72 hours, for customer service to call."""
+    user = _user(request)
+    require_permission(user, "reviews.add_callback")
+    invitations = (Invitation.objects.visible_to(user).awaiting_callback(timezone.now())
+                   .select_related("store", "customer").prefetch_related("callbacks")
+                   .order_by("invited_at")[:200])
+    return render(request, "reviews/callback_list.html",
+                  {"invitations": invitations, "outcomes": Callback.Outcome.choices,
+                   "reveal_form": RevealForm()})
+
+
+@require_POST
+def callback_record(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    user = _user(request)
+    invitation = get_visible_or_404(Invitation.objects.select_related("store", "customer"),
+                                    user, pk=invitation_id)
+    try:
+        services.callback_record(actor=user, invitation=invitation,
+                                 outcome=request.POST.get("outcome", ""),
+                                 note=request.POST.get("note", ""))
+    except ApplicationError as exc:
+        return HttpResponse(exc.message, status=400)
+    invitation.refresh_from_db()
+    return render(request, "reviews/callback_list.html#invitation-row",
+                  {"invitation": invitation, "outcomes": Callback.Outcome.choices,
+                   "reveal_form": RevealForm()})
+
+
+@require_POST
+def customer_phone_reveal(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """The unmasked phone of a customer, for a user allowed to see it, with a reason."""
+    user = _user(request)
+    require_permission(user, "reviews.view_customer")
+    customer = get_object_or_404(Customer, pk=customer_id)
+    form = RevealForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(_("Give the reason to view the number."), status=400)
+    phone = account_services.personal_data_reveal(
+        actor=user, obj=customer, field="phone", reason=form.cleaned_data["reason"],
+        ip=client_ip(request))
+    return HttpResponse(f'<span class="masked" id="customer-phone-{customer.pk}">{escape(phone)}'
+                        "</span>")
 
 
 @require_http_methods(["GET", "POST"])
