@@ -17,7 +17,10 @@ def make_review(store: Store | None, **fields: object) -> Review:
         "external_id": f"T{number}", "store": store, "reviewed_at": timezone.now(),
         "text": f"测试评价{number}", "rating": 1}
     defaults.update(fields)
-    return Review.objects.create(**defaults)
+    review = Review(**defaults)
+    review.refresh_search_text()
+    review.save()
+    return review
 
 
 def make_run(**fields: object) -> ImportRun:

@@ -244,6 +244,8 @@ class Review(models.Model):
     appended_at = models.DateTimeField(_("appended"), null=True, blank=True)
     platform_reply = models.TextField(_("reply on the platform"), blank=True)
     language = models.CharField(_("language"), max_length=10, blank=True)
+    # Segmented, normalised text and append review, indexed for search (reviews.search).
+    search_text = models.TextField(blank=True, editable=False)
     import_run = models.ForeignKey(ImportRun, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="reviews", editable=False)
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
@@ -272,6 +274,14 @@ class Review(models.Model):
 
     def scope_department_ids(self) -> set[int]:
         return {self.store.department_id} if self.store and self.store.department_id else set()
+
+    def refresh_search_text(self) -> None:
+        """Recompute `search_text` after the text or the append review changed."""
+        from pingjia.reviews.search import index_text
+
+        self.search_text = index_text(self.text, self.append_text)
+
+    refresh_search_text.alters_data = True  # type: ignore[attr-defined]
 
 
 class InvitationQuerySet(ScopedQuerySet):

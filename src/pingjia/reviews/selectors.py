@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from pingjia.accounts.access import get_visible_or_404
 from pingjia.accounts.models import User
 from pingjia.reviews.models import Channel, ImportRun, Review
+from pingjia.reviews.search import matching
 
 
 @dataclass(frozen=True)
@@ -43,9 +44,7 @@ def review_list(*, user: User, filters: ReviewFilter) -> QuerySet[Review]:
     if filters.customer is not None:
         reviews = reviews.filter(customer_id=filters.customer)
     if filters.text:
-        # Substring search for now; segmented full-text search replaces it (issue: collect).
-        reviews = reviews.filter(Q(text__contains=filters.text)
-                                 | Q(append_text__contains=filters.text))
+        reviews = matching(reviews, filters.text)
     return reviews.order_by("-reviewed_at", "-pk")
 
 

@@ -237,6 +237,7 @@ def _write_chunk(run: ImportRun, rows: list[ReviewRow]) -> list[tuple[str, Revie
         if existing is not None:
             if existing.pk is None:  # the same review twice in one file: keep the later data
                 _apply(existing, row)
+                existing.refresh_search_text()
                 outcome = Outcome.DUPLICATE
             elif _update(existing, row, run):
                 outcome = Outcome.UPDATED
@@ -253,6 +254,7 @@ def _write_chunk(run: ImportRun, rows: list[ReviewRow]) -> list[tuple[str, Revie
                         reviewed_at=row.reviewed_at or run.started_at,
                         received_at=run.started_at)
         _apply(review, row)
+        review.refresh_search_text()
         new[row.identity] = review
         outcomes.append((Outcome.CREATED, review))
     lookups.save_customers()
@@ -310,7 +312,11 @@ def _update(review: Review, row: ReviewRow, run: ImportRun) -> bool:
         setattr(review, name, new)
     if not changes:
         return False
-    review.save(update_fields=list(changes))
+    fields = list(changes)
+    if {"text", "append_text"} & set(changes):
+        review.refresh_search_text()
+        fields.append("search_text")
+    review.save(update_fields=fields)
     ReviewRevision.objects.create(review=review, import_run=run, changes=changes)
     return True
 
@@ -415,10 +421,12 @@ def review_register(*, actor: User, channel: Channel, text: str, reviewed_at: da
     lookups = _lookups(channel, [row])
     customer = _customer(channel, row, lookups)
     lookups.save_customers()
-    review = Review.objects.create(
+    review = Review(
         channel=channel, identity=row.identity, store=store, customer=customer,
         reviewed_at=reviewed_at, rating=rating, text=text, order_id=order_id.strip(),
         product=product.strip(), language=row.language, registered_by=actor)
+    review.refresh_search_text()
+    review.save()
     audit_record(actor=actor, action=AuditAction.CREATED, target=review,
                  changes={"channel": [None, channel.code], "rating": [None, rating]})
     return review
@@ -455,11 +463,13 @@ def review_submit_public(*, store: Store, rating: int, text: str, tags: list[str
         lookups.save_customers()
         if invitation is not None and invitation.customer_id is not None:
             customer = invitation.customer
-        review = Review.objects.create(
+        review = Review(
             channel=channel, identity=row.identity, store=store, customer=customer,
             reviewed_at=timezone.now(), rating=rating, text=text, tags=tags,
             order_id=invitation.order_id if invitation else "",
             product=invitation.service if invitation else "", language=row.language)
+        review.refresh_search_text()
+        review.save()
         if invitation is not None:
             invitation.review = review
             invitation.save(update_fields=["review"])

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import pytest
+
+from pingjia.reviews import search
+from pingjia.reviews.models import Channel, Review
+from pingjia.reviews.selectors import ReviewFilter, review_list
+from pingjia.reviews.services import review_import
+from tests.conftest import Org
+from tests.reviews.factories import make_review
+
+
+def texts(org: Org, query: str) -> set[str]:
+    return {r.text for r in review_list(user=org["manager"], filters=ReviewFilter(text=query))}
+
+
+@pytest.fixture
+def reviews(org: Org) -> Org:
+    for text in ["出餐太慢了，等了四十分钟", "耳机有杂音，客服态度也很差", "服務態度很好，環境乾淨",
+                 "Great coffee, slow service", "包装破损，汤洒了"]:
+        make_review(org.store_a, text=text)
+    return org
+
+
+def test_words_and_single_characters_are_found(reviews: Org) -> None:
+    assert texts(reviews, "杂音") == {"耳机有杂音，客服态度也很差"}
+    assert texts(reviews, "慢") == {"出餐太慢了，等了四十分钟"}
+    assert texts(reviews, "四十分钟") == {"出餐太慢了，等了四十分钟"}
+
+
+def test_every_term_must_match(reviews: Org) -> None:
+    assert texts(reviews, "态度 差") == {"耳机有杂音，客服态度也很差"}
+    assert texts(reviews, "态度 包装") == set()
+
+
+def test_traditional_and_simplified_find_each_other(reviews: Org) -> None:
+    assert texts(reviews, "态度") == {"耳机有杂音，客服态度也很差", "服務態度很好，環境乾淨"}
+    assert texts(reviews, "環境") == {"服務態度很好，環境乾淨"}
+
+
+def test_latin_words_ignore_case_and_punctuation_is_not_a_term(reviews: Org) -> None:
+    assert texts(reviews, "SLOW") == {"Great coffee, slow service"}
+    assert search.query_terms("，！？") == []
+    assert len(texts(reviews, "，")) == 5  # nothing to search for: no filter
+
+
+def test_search_syntax_in_a_query_is_only_text(reviews: Org) -> None:
+    assert texts(reviews, '"汤"*') == {"包装破损，汤洒了"}
+    assert texts(reviews, "汤 OR 慢") == set()  # "or" is one more word to find, not an operator
+    assert texts(reviews, 'NEAR("汤" 慢') == set()
+
+
+def test_imported_and_appended_reviews_are_searchable(db: None) -> None:
+    channel = Channel.objects.get(code="dianping")
+    header = "评价ID,评价时间,评分,评价内容,追评内容"
+    review_import(actor=None, data=f"{header}\nR1,2025-01-02,2,耳机有杂音,\n".encode(),
+                  file_name="a.csv", channel=channel)
+    assert Review.objects.get().search_text
+    later = f"{header}\nR1,2025-01-02,2,耳机有杂音,换货后降噪失灵\n"
+    review_import(actor=None, data=later.encode(), file_name="b.csv", channel=channel)
+    from pingjia.reviews.search import matching
+
+    assert matching(Review.objects.all(), "降噪").count() == 1
+    assert matching(Review.objects.all(), "杂音").count() == 1
