@@ -1,0 +1,113 @@
+"""Review list and search at scale: N reviews (default 1,000,000, texts from ../shared/data)
+are written straight into a scratch database, with their real search text; then the review
+list page is requested through Django's test client as the review manager (no network), and
+the p50/p95 of each kind of request are printed.
+
+    .venv/bin/python bench/list_bench.py [ROWS] [REQUESTS]
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from datetime import timedelta
+
+from harness import setup_django
+from import_bench import DATA
+
+SEARCHES = ["质量", "慢", "客服 态度", "物流", "屏幕", "味道"]
+
+
+def fill(rows: int) -> None:
+    import csv
+    import random
+
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from pingjia.core.demo import demo_load
+    from pingjia.reviews.models import Channel, Review
+    from pingjia.reviews.search import index_text
+
+    demo_load(reviews=0)
+    with DATA.open(encoding="utf-8-sig") as file:
+        corpus = [(int(r["label"]), r["review"]) for r in csv.DictReader(file) if r["review"]]
+    indexed = [(label, text, index_text(text)) for label, text in corpus]
+    channels = list(Channel.objects.filter(kind=Channel.Kind.PLATFORM).values_list("pk",
+                                                                                  flat=True))
+    from pingjia.accounts.models import Store
+
+    stores = list(Store.objects.values_list("pk", flat=True))
+    rng = random.Random(1)  # noqa: S311 (repeatable test data)
+    now = timezone.now()
+    fields = [f for f in Review._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    sql = (f"INSERT INTO {quote(Review._meta.db_table)} "  # noqa: S608 (model metadata only)
+           f"({', '.join(quote(f.column) for f in fields)}) "
+           f"VALUES ({', '.join(['%s'] * len(fields))})")
+    started = time.perf_counter()
+    for start in range(0, rows, 20_000):
+        batch = []
+        for n in range(start, min(start + 20_000, rows)):
+            label, text, search_text = indexed[n % len(indexed)]
+            review = Review(channel_id=rng.choice(channels), identity=f"B{n}", external_id=f"B{n}",
+                            store_id=rng.choice(stores), text=text, search_text=search_text,
+                            rating=rng.choice((1, 2, 3)) if label == 0 else rng.choice((4, 5)),
+                            reviewed_at=now - timedelta(seconds=rng.randrange(365 * 86400)),
+                            received_at=now, language="zh")
+            batch.append([f.get_db_prep_save(getattr(review, f.attname), connection)
+                          for f in fields])
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(sql, batch)
+    print(f"filled {rows:,} reviews in {time.perf_counter() - started:.0f} s "
+          f"({connection.vendor})")
+
+
+def measure(client: object, label: str, urls: list[str]) -> None:
+    timings = []
+    for url in urls:
+        started = time.perf_counter()
+        response = client.get(url)  # type: ignore[attr-defined]
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    timings.sort()
+    p95 = timings[max(0, round(len(timings) * 0.95) - 1)]
+    print(f"{label:<34} p50 {statistics.median(timings):7.1f} ms   p95 {p95:7.1f} ms   "
+          f"({len(timings)} requests)")
+
+
+def main() -> None:
+    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    requests = int(sys.argv[2]) if len(sys.argv) > 2 else 40
+    os.environ.setdefault("PINGJIA_ALLOWED_HOSTS", "testserver")  # Django's test client
+    setup_django()
+    from django.core.management import call_command
+    from django.test import Client
+
+    call_command("collectstatic", interactive=False, verbosity=0)  # pages link hashed names
+
+    from pingjia.accounts.models import User
+    from pingjia.reviews.models import Channel, Review
+
+    if not Review.objects.exists():
+        fill(rows)
+    client = Client()
+    client.force_login(User.objects.get(username="manager"))
+    client.get("/reviews/")  # warm up
+    measure(client, "list, newest first", ["/reviews/"] * requests)
+    codes = list(Channel.objects.filter(kind=Channel.Kind.PLATFORM).values_list("code",
+                                                                                flat=True))
+    measure(client, "list, negative, one channel",
+            [f"/reviews/?rating=negative&channel={codes[n % len(codes)]}"
+             for n in range(requests)])
+    measure(client, "search", [f"/reviews/?q={SEARCHES[n % len(SEARCHES)]}"
+                               for n in range(requests)])
+    page = client.get("/reviews/").content.decode()
+    after = page.split("after=")[1].split('"')[0]
+    measure(client, "second page (keyset)", [f"/reviews/?after={after}"] * requests)
+
+
+if __name__ == "__main__":
+    main()
