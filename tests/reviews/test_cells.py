@@ -305,26 +305,7 @@ def test_rating_unknown_scale() -> None:
         cells.rating("5", "emoji")
 
 
-# --- flag, split_list, limited ------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("是", True), ("否", False), ("已回复", True), ("未回复", False),
-        ("yes", True), ("No", False), ("TRUE", True), ("false", False),
-        ("1", True), ("0", False), (1, True), (0, False), (1.0, True),
-        (True, True), (False, False), ("", False), (None, False), (" 是 ", True),
-    ],
-)
-def test_flag(value: Cell, expected: bool) -> None:
-    assert cells.flag(value) is expected
-
-
-@pytest.mark.parametrize("value", ["maybe", 2, "已读"])
-def test_flag_refusals(value: Cell) -> None:
-    with pytest.raises(ValueError, match="not a yes/no value"):
-        cells.flag(value)
+# --- split_list, limited ------------------------------------------------------
 
 
 @pytest.mark.parametrize(

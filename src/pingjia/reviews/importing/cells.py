@@ -18,7 +18,6 @@ from pingjia.reviews.importing.reading import Cell
 
 __all__ = [
     "RATING_SCALES",
-    "flag",
     "identifier",
     "limited",
     "moment",
@@ -243,7 +242,7 @@ def _from_match(match: re.Match[str] | None, written: str, tz: ZoneInfo) -> date
     return naive.replace(tzinfo=timezone(sign * offset)).astimezone(tz)
 
 
-# --- ratings and flags --------------------------------------------------------------
+# --- ratings -----------------------------------------------------------------------
 
 RATING_SCALES = ("stars", "good_neutral_bad", "score_100")
 _GOOD_NEUTRAL_BAD = {
@@ -302,27 +301,6 @@ def _rating_number(value: int | float | str) -> float | None:
     if not _NUMBER.fullmatch(key):
         return None
     return float(key)
-
-
-_TRUE = frozenset({"是", "有", "已", "已回复", "yes", "y", "true", "t", "1", "✓", "√"})
-_FALSE = frozenset({"", "否", "无", "未", "未回复", "no", "n", "false", "f", "0", "×", "✗"})
-
-
-def flag(value: Cell) -> bool:
-    """Yes/no columns such as 是否回复: 是/已回复/yes/true/1 → True, 否/未回复/no/false/0
-    and empty → False (case-insensitive). Anything else is refused, not guessed."""
-    if value is None:
-        return False
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float) and value in (0, 1):
-        return bool(value)
-    key = unicodedata.normalize("NFKC", text(value)).strip().lower()
-    if key in _TRUE:
-        return True
-    if key in _FALSE:
-        return False
-    raise ValueError(f"not a yes/no value: {text(value)}")
 
 
 _LIST_SEPARATORS = re.compile(r"[,，、;；|\r\n]")
