@@ -285,7 +285,6 @@ def test_xlsx_cells_through_the_cell_parsers() -> None:
     assert cells.moment(rows[2][1], tz) == datetime(2025, 3, 4, tzinfo=tz)
     assert cells.text(rows[1][2]) == "一般"
     assert cells.rating(rows[1][3], "stars") == 3
-    assert cells.flag(rows[0][4]) is True
 
 
 def test_xlsx_header_only_and_empty_sheet() -> None:

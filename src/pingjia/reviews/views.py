@@ -74,25 +74,35 @@ def _public_store(token: str) -> Store:
     return get_object_or_404(Store, code=code, is_active=True)
 
 
-@login_not_required
-@require_http_methods(["GET", "POST"])
-def public_review(request: HttpRequest, token: str) -> HttpResponse:
-    store = _public_store(token)
+def _public_form(request: HttpRequest, store: Store, *, done: HttpResponse,
+                 invitation: Invitation | None = None) -> HttpResponse:
+    """The customer's form for `store` (through an invitation, if any): `done` once sent. A
+    bot that filled the honeypot is answered as if its review had been taken."""
     tags = list(ReviewTag.objects.filter(is_active=True).values_list("name", flat=True))
     form = PublicReviewForm(request.POST or None, tags=tags)
     if request.method == "POST" and form.is_valid():
-        if not form.is_bot():
-            data = form.cleaned_data
-            try:
-                services.review_submit_public(store=store, rating=data["rating"],
-                                              text=data["text"].strip(), tags=data["tags"],
-                                              phone=data["phone"], ip=client_ip(request))
-            except services.RateLimited as exc:
-                return render(request, "reviews/public_review.html",
-                              {"form": form, "store": store, "error": exc.message}, status=429)
-        return redirect("public_review_thanks", token=token)
+        if form.is_bot():
+            return done
+        data = form.cleaned_data
+        try:
+            services.review_submit_public(store=store, rating=data["rating"],
+                                          text=data["text"].strip(), tags=data["tags"],
+                                          phone=data["phone"], ip=client_ip(request),
+                                          invitation=invitation)
+        except ApplicationError as exc:
+            return render(request, "reviews/public_review.html",
+                          {"form": form, "store": store, "error": exc.message},
+                          status=exc.status)
+        return done
     return render(request, "reviews/public_review.html", {"form": form, "store": store},
                   status=400 if form.errors else 200)
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def public_review(request: HttpRequest, token: str) -> HttpResponse:
+    return _public_form(request, _public_store(token),
+                        done=redirect("public_review_thanks", token=token))
 
 
 @login_not_required
@@ -102,27 +112,10 @@ def public_invitation(request: HttpRequest, token: str) -> HttpResponse:
     if invitation_id is None:
         raise Http404
     invitation = get_object_or_404(Invitation.objects.select_related("store"), pk=invitation_id)
-    store = invitation.store
-    thanks = render(request, "reviews/public_thanks.html", {"store": store})
+    thanks = render(request, "reviews/public_thanks.html", {"store": invitation.store})
     if invitation.review_id is not None:
         return thanks
-    tags = list(ReviewTag.objects.filter(is_active=True).values_list("name", flat=True))
-    form = PublicReviewForm(request.POST or None, tags=tags)
-    if request.method == "POST" and form.is_valid():
-        if not form.is_bot():
-            data = form.cleaned_data
-            try:
-                services.review_submit_public(store=store, rating=data["rating"],
-                                              text=data["text"].strip(), tags=data["tags"],
-                                              phone=data["phone"], ip=client_ip(request),
-                                              invitation=invitation)
-            except ApplicationError as exc:
-                return render(request, "reviews/public_review.html",
-                              {"form": form, "store": store, "error": exc.message},
-                              status=exc.status)
-        return thanks
-    return render(request, "reviews/public_review.html", {"form": form, "store": store},
-                  status=400 if form.errors else 200)
+    return _public_form(request, invitation.store, done=thanks, invitation=invitation)
 
 
 @login_not_required
