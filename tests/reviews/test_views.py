@@ -166,3 +166,15 @@ def test_a_customer_known_by_nickname_only_is_shown_by_it_masked(org: Org) -> No
     review = make_review(org.store_a, customer=customer)
     html = client_for(org["manager"]).get(reverse("review_detail", args=[review.pk])).content
     assert "j***********" in html.decode() and "jd_user_8848" not in html.decode()
+
+
+def test_list_filters_by_a_store_in_scope_only(org: Org) -> None:
+    make_review(org.store_a, text="仓库的评价")
+    make_review(org.store_b, text="餐厅的评价")
+    html = client_for(org["manager"]).get(reverse("review_list"),
+                                          {"store": org.store_b.pk}).content.decode()
+    assert "餐厅的评价" in html and "仓库的评价" not in html
+    # A store outside the user's scope is not a valid choice: the filter is ignored.
+    html = client_for(org["head_a"]).get(reverse("review_list"),
+                                         {"store": org.store_b.pk}).content.decode()
+    assert "仓库的评价" in html and "餐厅的评价" not in html

@@ -104,6 +104,8 @@ class PublicReviewForm(forms.Form):
 class ReviewFilterForm(forms.Form):
     q = forms.CharField(label=_("Text"), required=False)
     channel = forms.ChoiceField(label=_("Channel"), required=False)
+    store = forms.ModelChoiceField(label=_("Store"), required=False, empty_label=_("All"),
+                                   queryset=Store.objects.none())
     rating = forms.ChoiceField(label=_("Rating"), required=False, choices=[
         ("", _("All")), ("negative", _("Negative (1–2 stars)")),
         *[(str(n), f"{n} ★") for n in range(5, 0, -1)]])
@@ -112,12 +114,15 @@ class ReviewFilterForm(forms.Form):
     until = forms.DateField(label=_("To"), required=False,
                             widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["channel"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [("", _("All"))] + [(c.code, c.name) for c in
                                             Channel.objects.filter(is_active=True)]
+        store = self.fields["store"]
+        assert isinstance(store, forms.ModelChoiceField)
+        store.queryset = Store.objects.visible_to(user).filter(is_active=True)
 
     def review_filter(self) -> ReviewFilter:
         if not self.is_valid():
@@ -127,6 +132,7 @@ class ReviewFilterForm(forms.Form):
         rating = data["rating"]
         return ReviewFilter(
             channel=data["channel"], text=data["q"].strip(),
+            store=data["store"].pk if data["store"] else None,
             rating=int(rating) if rating.isdigit() else None,
             rating_max=2 if rating == "negative" else None,
             since=datetime.combine(data["since"], time.min, zone) if data["since"] else None,

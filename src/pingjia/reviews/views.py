@@ -45,7 +45,7 @@ def _after(value: str) -> tuple[datetime, int] | None:
 def review_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     require_permission(user, "reviews.view_review")
-    form = ReviewFilterForm(request.GET)
+    form = ReviewFilterForm(request.GET, user=user)
     reviews = selectors.review_list(user=user, filters=form.review_filter())
     page, next_key = selectors.review_page(reviews, after=_after(request.GET.get("after", "")),
                                            limit=PAGE_SIZE)
