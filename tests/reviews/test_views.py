@@ -178,3 +178,18 @@ def test_list_filters_by_a_store_in_scope_only(org: Org) -> None:
     html = client_for(org["head_a"]).get(reverse("review_list"),
                                          {"store": org.store_b.pk}).content.decode()
     assert "仓库的评价" in html and "餐厅的评价" not in html
+
+
+def test_progress_saves_do_not_rewrite_the_uploaded_file(org: Org) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from pingjia.reviews.services import review_import_process, review_import_start
+
+    run = review_import_start(actor=org["manager"], data=CSV, file_name="x.csv",
+                              channel=Channel.objects.get(code="meituan"))
+    with CaptureQueriesContext(connection) as queries:
+        review_import_process(run_id=run.pk)
+    writes = [q["sql"] for q in queries.captured_queries
+              if q["sql"].startswith("UPDATE") and '"upload"' in q["sql"]]
+    assert len(writes) == 1 and '"upload" = NULL' in writes[0]  # only to clear it at the end

@@ -128,13 +128,13 @@ def _execute(run: ImportRun, data: bytes, *, count_rows: bool) -> ImportRun:
         run.status = ImportRun.Status.REJECTED
         run.message = str(exc)
         run.finished_at = timezone.now()
-        run.save()
+        _save_run(run)
         return run
     run.format, run.encoding = fmt.code, table.encoding
     if count_rows:  # for the progress bar; a second pass over the file
         run.rows_total = sum(1 for _row in read_table(data, run.file_name).rows)
     run.status = ImportRun.Status.RUNNING
-    run.save()
+    _save_run(run)
     if run.dry_run:
         try:
             with transaction.atomic():
@@ -146,7 +146,7 @@ def _execute(run: ImportRun, data: bytes, *, count_rows: bool) -> ImportRun:
         for name, value in result.items():
             setattr(run, name, value)
         run.status, run.finished_at = ImportRun.Status.DONE, timezone.now()
-        run.save()
+        _save_run(run)
         return run
     try:
         _import_rows(run, table, fmt, fields, scores)
@@ -154,7 +154,7 @@ def _execute(run: ImportRun, data: bytes, *, count_rows: bool) -> ImportRun:
         run.status = ImportRun.Status.FAILED
         run.message = f"{type(exc).__name__}: {exc}"
         run.finished_at = timezone.now()
-        run.save()
+        _save_run(run)
         raise
     audit_record(actor=run.created_by, action=AuditAction.IMPORTED, target=run,
                  changes={"created": [None, run.created], "updated": [None, run.updated],
@@ -177,10 +177,16 @@ def _import_rows(run: ImportRun, table: Table, fmt: ImportFormat, fields: dict[s
                 _reject(run, number, str(exc), headers, values)
         with transaction.atomic():
             _write_chunk(run, good)
-            run.save()
+            _save_run(run)
     run.status = ImportRun.Status.DONE
     run.finished_at = timezone.now()
-    run.save()
+    _save_run(run)
+
+
+def _save_run(run: ImportRun) -> None:
+    """Save an existing run's state, leaving the uploaded file (up to hundreds of MB) alone."""
+    run.save(update_fields=[f.name for f in ImportRun._meta.concrete_fields
+                            if not f.primary_key and f.name != "upload"])
 
 
 def _chunks(rows: Iterator[tuple[int, list[Any]]], size: int) -> Iterator[list[Any]]:
