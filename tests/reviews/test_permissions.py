@@ -31,6 +31,8 @@ ROWS = [
         lambda o: reverse("public_invitation", args=[invitation_token(make_invitation(
             o.store_a))]),
         {"anonymous": 200, "head_a": 200}),
+    Row("invitation_import", "GET", lambda o: reverse("invitation_import"),
+        {"anonymous": 302, "head_a": 403, "agent": 200, "manager": 200}),
     Row("callback_list", "GET", lambda o: reverse("callback_list"),
         {"anonymous": 302, "head_a": 403, "executive": 403, "agent": 200, "manager": 200}),
     Row("callback_record", "POST",

@@ -40,6 +40,12 @@ class ImportForm(forms.Form):
         return upload
 
 
+class InvitationImportForm(forms.Form):
+    file = forms.FileField(label=_("File"), help_text=_(
+        "CSV or XLSX with the columns 门店编码, and any of 外部编号, 订单号, 服务, 客户姓名, "
+        "手机号, 服务完成时间."))
+
+
 class RegisterForm(forms.Form):
     """A complaint received by phone, e-mail, letter or on site."""
 

@@ -508,6 +508,59 @@ def invitation_create(*, actor: User | None, store: Store, order_id: str = "",
     return invitation, True
 
 
+INVITATION_COLUMNS = {
+    "store_code": ("门店编码", "门店ID", "门店编号", "store_code"),
+    "external_id": ("外部编号", "服务单号", "external_id"),
+    "order_id": ("订单号", "订单ID", "order_id"),
+    "service": ("服务", "服务项目", "服务内容", "service"),
+    "customer_name": ("客户姓名", "姓名", "customer_name"),
+    "customer_phone": ("手机号", "电话", "联系电话", "customer_phone"),
+    "invited_at": ("服务完成时间", "完成时间", "invited_at"),
+}
+
+
+@dataclass
+class InvitationImport:
+    invitations: list[tuple[Invitation, bool]] = field(default_factory=list)  # (it, new)
+    errors: list[dict[str, Any]] = field(default_factory=list)  # [{"row", "reason"}]
+
+
+def invitations_import(*, actor: User, data: bytes, file_name: str) -> InvitationImport:
+    """Invitations from a CSV or spreadsheet (one row per completed service or order). Rows
+    with an unknown store or an unreadable value are reported by row number; the others are
+    kept, and a row whose external id was already invited gives back that invitation."""
+    require_permission(actor, "reviews.add_invitation")
+    from pingjia.reviews.importing.formats import ImportFormat
+
+    table = read_table(data, file_name)  # UnreadableFile for a file that is not a table
+    fields, _scores = ImportFormat("invitations", "", INVITATION_COLUMNS).mapping(table.headers)
+    if "store_code" not in fields:
+        raise UnreadableFile("No store column (门店编码 / store_code) in the file.")
+    tz = ZoneInfo(settings.TIME_ZONE)
+    stores = {s.code: s for s in Store.objects.filter(is_active=True)}
+    result = InvitationImport()
+    for number, values in table.rows:
+        row = {name: values[i] if i < len(values) else None for name, i in fields.items()}
+        try:
+            code = cells.identifier(row["store_code"])
+            if code not in stores:
+                raise ValueError(f"unknown store {code!r}")
+            written_phone = cells.text(row.get("customer_phone"))
+            if written_phone and not cells.phone(written_phone):
+                raise ValueError(f"not a phone number: {written_phone}")
+            result.invitations.append(invitation_create(
+                actor=actor, store=stores[code],
+                external_id=cells.identifier(row.get("external_id")),
+                order_id=cells.identifier(row.get("order_id")),
+                service=cells.text(row.get("service")),
+                customer_name=cells.text(row.get("customer_name")),
+                customer_phone=cells.phone(row.get("customer_phone")),
+                invited_at=cells.moment(row.get("invited_at"), tz)))
+        except ValueError as exc:
+            result.errors.append({"row": number, "reason": str(exc)})
+    return result
+
+
 @transaction.atomic
 def callback_record(*, actor: User, invitation: Invitation, outcome: str,
                     note: str = "") -> Callback:

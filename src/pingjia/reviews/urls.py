@@ -11,6 +11,7 @@ urlpatterns = [
     path("r/<str:token>/thanks/", views.public_review_thanks, name="public_review_thanks"),
     path("i/<str:token>/", views.public_invitation, name="public_invitation"),
     path("reviews/callbacks/", views.callback_list, name="callback_list"),
+    path("reviews/invitations/import/", views.invitation_import, name="invitation_import"),
     path("reviews/invitations/<int:invitation_id>/callback/", views.callback_record,
          name="callback_record"),
     path("reviews/customers/<int:customer_id>/phone/", views.customer_phone_reveal,

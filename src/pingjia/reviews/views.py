@@ -21,7 +21,14 @@ from pingjia.accounts.views import client_ip, is_htmx
 from pingjia.core.errors import ApplicationError
 from pingjia.core.spreadsheets import safe_cell
 from pingjia.reviews import links, selectors, services
-from pingjia.reviews.forms import ImportForm, PublicReviewForm, RegisterForm, ReviewFilterForm
+from pingjia.reviews.forms import (
+    ImportForm,
+    InvitationImportForm,
+    PublicReviewForm,
+    RegisterForm,
+    ReviewFilterForm,
+)
+from pingjia.reviews.importing.reading import UnreadableFile
 from pingjia.reviews.models import Callback, Customer, ImportRun, Invitation, ReviewTag
 
 PAGE_SIZE = 50
@@ -131,6 +138,40 @@ def store_qr(request: HttpRequest, store_id: int) -> HttpResponse:
     url = links.store_form_url(request, store)
     qr = segno.make(url, error="m").svg_inline(scale=8, border=2)
     return render(request, "reviews/store_qr.html", {"store": store, "url": url, "qr": qr})
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_import(request: HttpRequest) -> HttpResponse:
+    """Invitations from a file; the result offers their links as a CSV, keyed by the
+    uploader's own ids, to send through an SMS or WeChat platform."""
+    user = _user(request)
+    require_permission(user, "reviews.add_invitation")
+    form = InvitationImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = services.invitations_import(actor=user, data=upload.read(),
+                                                 file_name=upload.name)
+        except UnreadableFile as exc:
+            form.add_error("file", str(exc))
+    if result is not None and request.POST.get("as") == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["门店编码 store", "外部编号 external_id", "订单号 order", "链接 link"])
+        for invitation, _new in result.invitations:
+            writer.writerow([safe_cell(invitation.store.code), safe_cell(invitation.external_id),
+                             safe_cell(invitation.order_id),
+                             links.invitation_url(request, invitation)])
+        response = HttpResponse("\ufeff" + buffer.getvalue(),
+                                content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="invitation-links.csv"'
+        return response
+    return render(request, "reviews/invitation_import.html",
+                  {"form": form, "result": result,
+                   "links": [(i, new, links.invitation_url(request, i))
+                             for i, new in (result.invitations if result else [])]},
+                  status=400 if form.errors else 200)
 
 
 @require_GET
