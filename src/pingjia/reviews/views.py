@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 
 import segno
@@ -19,7 +17,7 @@ from pingjia.accounts.forms import RevealForm
 from pingjia.accounts.models import Store, User
 from pingjia.accounts.views import client_ip, is_htmx
 from pingjia.core.errors import ApplicationError
-from pingjia.core.spreadsheets import safe_cell
+from pingjia.core.spreadsheets import csv_download
 from pingjia.reviews import links, selectors, services
 from pingjia.reviews.forms import (
     ImportForm,
@@ -156,17 +154,11 @@ def invitation_import(request: HttpRequest) -> HttpResponse:
         except UnreadableFile as exc:
             form.add_error("file", str(exc))
     if result is not None and request.POST.get("as") == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["门店编码 store", "外部编号 external_id", "订单号 order", "链接 link"])
-        for invitation, _new in result.invitations:
-            writer.writerow([safe_cell(invitation.store.code), safe_cell(invitation.external_id),
-                             safe_cell(invitation.order_id),
-                             links.invitation_url(request, invitation)])
-        response = HttpResponse("\ufeff" + buffer.getvalue(),
-                                content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="invitation-links.csv"'
-        return response
+        return csv_download(
+            ["门店编码 store", "外部编号 external_id", "订单号 order", "链接 link"],
+            ([i.store.code, i.external_id, i.order_id, links.invitation_url(request, i)]
+             for i, _new in result.invitations),
+            "invitation-links.csv")
     return render(request, "reviews/invitation_import.html",
                   {"form": form, "result": result,
                    "links": [(i, new, links.invitation_url(request, i))
@@ -274,12 +266,8 @@ def import_rejected_rows(request: HttpRequest, run_id: int) -> HttpResponse:
     headers: list[str] = []
     for error in run.errors:
         headers += [h for h in error["values"] if h not in headers]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["行号 row", "原因 reason", *headers])
-    for error in run.errors:
-        writer.writerow([error["row"], safe_cell(error["reason"]),
-                         *[safe_cell(error["values"].get(h, "")) for h in headers]])
-    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="rejected-rows-{run.pk}.csv"'
-    return response
+    return csv_download(
+        ["行号 row", "原因 reason", *headers],
+        ([error["row"], error["reason"], *[error["values"].get(h, "") for h in headers]]
+         for error in run.errors),
+        f"rejected-rows-{run.pk}.csv")
