@@ -91,3 +91,13 @@ def test_agent_unmasks_the_number_to_call_with_an_audited_reason(org: Org) -> No
     refused = client_for(org["agent"]).post(url, {"reason": ""})
     assert refused.status_code == 400 and "13712345678" not in refused.content.decode()
     assert timezone.now() - entry.at < timedelta(minutes=1)
+
+
+def test_a_review_through_an_invitation_keeps_the_invited_customer(org: Org) -> None:
+    from pingjia.reviews.models import Customer
+
+    invitation = make_invitation(org.store_a, hours_ago=1, phone="13712345678")
+    url = reverse("public_invitation", args=[invitation_token(invitation)])  # type: ignore
+    Client().post(url, {"rating": "4", "phone": "13900001111"})
+    assert Review.objects.get().customer == invitation.customer  # type: ignore[attr-defined]
+    assert Customer.objects.count() == 1  # no stray customer from the typed number

@@ -191,5 +191,15 @@ def test_progress_saves_do_not_rewrite_the_uploaded_file(org: Org) -> None:
     with CaptureQueriesContext(connection) as queries:
         review_import_process(run_id=run.pk)
     writes = [q["sql"] for q in queries.captured_queries
-              if q["sql"].startswith("UPDATE") and '"upload"' in q["sql"]]
+              if q["sql"].startswith("UPDATE") and '"upload" = ' in q["sql"]]
     assert len(writes) == 1 and '"upload" = NULL' in writes[0]  # only to clear it at the end
+
+
+def test_a_run_claimed_by_another_worker_is_left_alone(org: Org) -> None:
+    from pingjia.reviews.services import review_import_process, review_import_start
+
+    run = review_import_start(actor=org["manager"], data=CSV, file_name="x.csv",
+                              channel=Channel.objects.get(code="meituan"))
+    ImportRun.objects.filter(pk=run.pk).update(status=ImportRun.Status.RUNNING)
+    assert review_import_process(run_id=run.pk).created == 0
+    assert not Review.objects.exists()

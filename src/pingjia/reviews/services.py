@@ -1,4 +1,5 @@
-"""Acts on reviews: importing files of them."""
+"""Acts on reviews: importing files, pushes from other systems, complaints registered by
+customer service, the public form, invitations and call-backs."""
 
 from __future__ import annotations
 
@@ -87,12 +88,16 @@ def review_import_start(*, actor: User | None, data: bytes, file_name: str, chan
 
 
 def review_import_process(*, run_id: int) -> ImportRun:
-    """Process a queued import; a run that is no longer queued is left alone, so a task
-    delivered twice does the work once."""
+    """Process a queued import. The run is claimed by moving it out of `queued` in one UPDATE,
+    so a task delivered twice, or to two workers at once, does the work once."""
+    claimed = ImportRun.objects.filter(pk=run_id, status=ImportRun.Status.QUEUED,
+                                       upload__isnull=False).update(
+        status=ImportRun.Status.RUNNING)
     run = ImportRun.objects.select_related("channel", "default_store", "created_by").get(
         pk=run_id)
-    if run.status != ImportRun.Status.QUEUED or run.upload is None:
+    if not claimed:
         return run
+    assert run.upload is not None  # claimed only with its file
     data = bytes(run.upload)
     _execute(run, data, count_rows=True)
     if run.status in {ImportRun.Status.DONE, ImportRun.Status.REJECTED}:
@@ -408,6 +413,13 @@ def _customer(channel: Channel, row: ReviewRow, lookups: _Lookups) -> Customer |
     return customer
 
 
+def _match_customer(channel: Channel, row: ReviewRow) -> Customer | None:
+    """The customer of a single review (see `_customer`), saved."""
+    lookups = _lookups(channel, [row])
+    customer = _customer(channel, row, lookups)
+    lookups.save_customers()
+    return customer
+
 
 # --- registered by customer service --------------------------------------------------------------
 
@@ -424,9 +436,7 @@ def review_register(*, actor: User, channel: Channel, text: str, reviewed_at: da
     row = ReviewRow(row=0, identity=f"reg:{uuid.uuid4().hex}", text=text, rating=rating,
                     customer_name=customer_name.strip(), customer_phone=customer_phone.strip(),
                     customer_email=customer_email.strip(), language=language_of(text))
-    lookups = _lookups(channel, [row])
-    customer = _customer(channel, row, lookups)
-    lookups.save_customers()
+    customer = _match_customer(channel, row)
     review = Review(
         channel=channel, identity=row.identity, store=store, customer=customer,
         reviewed_at=reviewed_at, rating=rating, text=text, order_id=order_id.strip(),
@@ -464,11 +474,10 @@ def review_submit_public(*, store: Store, rating: int, text: str, tags: list[str
                                        code="already_reviewed")
         row = ReviewRow(row=0, identity=f"form:{uuid.uuid4().hex}", text=text, rating=rating,
                         customer_phone=phone, language=language_of(text))
-        lookups = _lookups(channel, [row])
-        customer = _customer(channel, row, lookups)
-        lookups.save_customers()
         if invitation is not None and invitation.customer_id is not None:
-            customer = invitation.customer
+            customer = invitation.customer  # who was invited, whatever phone they type
+        else:
+            customer = _match_customer(channel, row)
         review = Review(
             channel=channel, identity=row.identity, store=store, customer=customer,
             reviewed_at=timezone.now(), rating=rating, text=text, tags=tags,
@@ -499,9 +508,7 @@ def invitation_create(*, actor: User | None, store: Store, order_id: str = "",
     channel = Channel.objects.get(code="invite")
     row = ReviewRow(row=0, identity="", customer_name=customer_name.strip(),
                     customer_phone=customer_phone.strip())
-    lookups = _lookups(channel, [row])
-    customer = _customer(channel, row, lookups)
-    lookups.save_customers()
+    customer = _match_customer(channel, row)
     invitation = Invitation.objects.create(
         store=store, customer=customer, order_id=order_id.strip(), service=service.strip(),
         external_id=external_id, invited_at=invited_at or timezone.now(), created_by=actor)
