@@ -9,33 +9,15 @@ query finds Simplified text. SQLite indexes it with FTS5, PostgreSQL with a GIN 
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from functools import lru_cache
 from typing import Any, TypeVar
 
-import opencc
-import rjieba
 from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
-_WORD = re.compile(r"[\w]", re.UNICODE)
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+from pingjia.analysis.text.normalise import CJK, normalise, search_terms
+
 MAX_TERMS = 12
-
-
-@lru_cache(maxsize=1)
-def _to_simplified() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
-
-
-def normalise(text: str) -> str:
-    return _to_simplified().convert(unicodedata.normalize("NFKC", text)).lower()
-
-
-def _terms(normalised: str) -> list[str]:
-    return [t.strip() for t in rjieba.cut_for_search(normalised) if _WORD.search(t)]
 
 
 def index_text(*texts: str) -> str:
@@ -45,15 +27,15 @@ def index_text(*texts: str) -> str:
         if not text:
             continue
         normalised = normalise(text)
-        seen.update(dict.fromkeys(_terms(normalised)))
-        seen.update(dict.fromkeys(_CJK.findall(normalised)))
+        seen.update(dict.fromkeys(search_terms(normalised)))
+        seen.update(dict.fromkeys(CJK.findall(normalised)))
     seen.pop("", None)
     return " ".join(seen)
 
 
 def query_terms(query: str) -> list[str]:
     """The terms every matching review must contain."""
-    terms = list(dict.fromkeys(t for t in _terms(normalise(query)) if t))
+    terms = list(dict.fromkeys(t for t in search_terms(normalise(query)) if t))
     return terms[:MAX_TERMS]
 
 
