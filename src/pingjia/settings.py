@@ -145,6 +145,8 @@ INSTALLED_APPS = [
     "pingjia.core",
     "pingjia.accounts",
     "pingjia.reviews",
+    "pingjia.analysis",
+    "pingjia.cases",
 ]
 
 MIDDLEWARE = [

@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 
 from pingjia.accounts import urls as accounts_urls
 from pingjia.api.api import api_urlpatterns, not_found
+from pingjia.cases import urls as cases_urls
 from pingjia.core import views as core_views
 from pingjia.reviews import urls as reviews_urls
 
@@ -14,6 +15,7 @@ urlpatterns = [
     path("system/", core_views.system_status, name="system_status"),
     path("", include(accounts_urls)),
     path("", include(reviews_urls)),
+    path("", include(cases_urls)),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_urlpatterns(), "api"), namespace="api")),
     re_path(r"^api/(?P<path>.*)$", not_found),

@@ -219,6 +219,8 @@ class TokenScope(models.TextChoices):
     AUDIT_READ = "audit:read", _("Read the audit trail")
     REVIEWS_READ = "reviews:read", _("Read reviews")
     REVIEWS_WRITE = "reviews:write", _("Push reviews")
+    CASES_READ = "cases:read", _("Read cases")
+    CASES_WRITE = "cases:write", _("Open cases and act on them")
 
 
 class ApiTokenQuerySet(models.QuerySet):

@@ -35,6 +35,7 @@ _VIEW_ORG = ["accounts.view_department", "accounts.view_store", "accounts.view_u
 _IMPORT = ["reviews.add_importrun", "reviews.view_importrun", "reviews.view_customer",
            "reviews.add_review", "reviews.add_invitation", "reviews.view_invitation",
            "reviews.add_callback"]
+_VIEW_CASES = ["cases.view_case", "analysis.view_category"]
 _MANAGE_ORG = [
     f"accounts.{verb}_{model}"
     for model in ("department", "store", "user", "membership", "organisation")
@@ -44,13 +45,18 @@ _MANAGE_ORG = [
 # The permissions each role's group starts with. Adding to a group in the admin sticks; a
 # permission named here and removed in the admin comes back at the next migrate.
 DEFAULT_PERMISSIONS: dict[str, list[str]] = {
-    Role.REVIEW_MANAGER: [*_VIEW_ORG, *_IMPORT, "accounts.view_personal_data",
-                          "accounts.add_apitoken"],
-    Role.DEPARTMENT_HEAD: [*_VIEW_ORG, "accounts.view_personal_data"],
-    Role.HANDLER: [*_VIEW_ORG, "accounts.view_personal_data"],
-    Role.SERVICE_AGENT: [*_VIEW_ORG, *_IMPORT, "accounts.view_personal_data"],
-    Role.SUPERVISOR: [*_VIEW_ORG, "accounts.view_auditentry"],
-    Role.EXECUTIVE: [*_VIEW_ORG],
+    Role.REVIEW_MANAGER: [*_VIEW_ORG, *_IMPORT, *_VIEW_CASES, "accounts.view_personal_data",
+                          "accounts.add_apitoken", "cases.add_case", "cases.assign_case",
+                          "cases.audit_case", "cases.cancel_case", "cases.comment_case"],
+    Role.DEPARTMENT_HEAD: [*_VIEW_ORG, *_VIEW_CASES, "accounts.view_personal_data",
+                           "cases.accept_case", "cases.handle_case", "cases.comment_case"],
+    Role.HANDLER: [*_VIEW_ORG, *_VIEW_CASES, "accounts.view_personal_data",
+                   "cases.handle_case", "cases.comment_case"],
+    Role.SERVICE_AGENT: [*_VIEW_ORG, *_IMPORT, *_VIEW_CASES, "accounts.view_personal_data",
+                         "cases.add_case", "cases.comment_case"],
+    Role.SUPERVISOR: [*_VIEW_ORG, *_VIEW_CASES, "accounts.view_auditentry",
+                      "cases.inspect_case"],
+    Role.EXECUTIVE: [*_VIEW_ORG, *_VIEW_CASES],
     Role.ADMINISTRATOR: [
         *_MANAGE_ORG,
         "accounts.view_auditentry",
@@ -62,6 +68,11 @@ DEFAULT_PERMISSIONS: dict[str, list[str]] = {
         *_IMPORT,
         *[f"reviews.{verb}_{model}" for verb in ("add", "change", "view")
           for model in ("channel", "reviewtag")],
+        *_VIEW_CASES,
+        *[f"{app}.{verb}_{model}" for verb in ("add", "change", "view", "delete")
+          for app, model in (("analysis", "category"), ("cases", "stagelimit"),
+                             ("cases", "routingrule"), ("cases", "calendarday"),
+                             ("cases", "casesettings"))],
     ],
 }
 

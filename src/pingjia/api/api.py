@@ -13,6 +13,7 @@ import pingjia
 from pingjia.accounts.api import router as accounts_router
 from pingjia.api import errors
 from pingjia.api.auth import BearerToken
+from pingjia.cases.api import router as cases_router
 from pingjia.core.api import router as core_router
 from pingjia.reviews.api import router as reviews_router
 
@@ -32,6 +33,7 @@ errors.install(api)
 api.add_router("/", core_router)
 api.add_router("/", accounts_router)
 api.add_router("/", reviews_router)
+api.add_router("/", cases_router)
 
 
 def api_urlpatterns() -> list[Any]:

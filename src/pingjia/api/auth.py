@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from ninja.errors import AuthorizationError
 from ninja.security import HttpBearer
 
-from pingjia.accounts.models import ApiToken, TokenScope
+from pingjia.accounts.models import ApiToken, TokenScope, User
 from pingjia.accounts.services import api_token_authenticate
 
 
@@ -27,3 +27,11 @@ def require_scope(request: HttpRequest, scope: TokenScope) -> None:
         raise AuthorizationError(
             403, _("This API token lacks the scope %(scope)s.") % {"scope": scope.value}
         )
+
+
+def caller(request: HttpRequest, scope: TokenScope) -> User:
+    """The authenticated user of an API call, after checking a token's scope."""
+    require_scope(request, scope)
+    user = request.user
+    assert isinstance(user, User), "the API authenticates every call before the endpoint"
+    return user

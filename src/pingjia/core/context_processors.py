@@ -20,6 +20,7 @@ class NavItem:
 
 NAVIGATION = [
     NavItem("home", _("Workbench"), ""),
+    NavItem("case_list", _("Cases"), "cases.view_case"),
     NavItem("review_list", _("Reviews"), "reviews.view_review"),
     NavItem("import_upload", _("Import"), "reviews.add_importrun"),
     NavItem("callback_list", _("Call-backs"), "reviews.add_callback"),

@@ -68,6 +68,13 @@ class RegisterForm(forms.Form):
     customer_email = forms.EmailField(label=_("Customer e-mail"), required=False)
     order_id = forms.CharField(label=_("Order"), required=False, max_length=64)
     product = forms.CharField(label=_("Product or service"), required=False, max_length=200)
+    open_case = forms.BooleanField(label=_("Open a rectification case"), required=False,
+                                   initial=True)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not user.has_perm("cases.add_case"):
+            del self.fields["open_case"]
 
 
 class PublicReviewForm(forms.Form):

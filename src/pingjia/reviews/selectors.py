@@ -63,13 +63,15 @@ def review_page(reviews: QuerySet[Review], *, after: tuple[datetime, int] | None
 
 
 def review_detail(review: Review, *, user: User) -> dict[str, Any]:
-    """The review's revisions and the customer's other reviews the user may see."""
+    """The review's revisions, its cases and the customer's other reviews the user may see."""
     others: list[Review] = []
     if review.customer_id is not None:
         others = list(Review.objects.visible_to(user).filter(customer_id=review.customer_id)
                       .exclude(pk=review.pk).select_related("channel", "store")
                       .order_by("-reviewed_at")[:20])
-    return {"revisions": list(review.revisions.all()), "other_reviews": others}
+    cases = list(review.cases.visible_to(user).order_by("-opened_at"))
+    return {"revisions": list(review.revisions.all()), "other_reviews": others,
+            "cases": cases, "in_open_case": any(case.is_open for case in cases)}
 
 
 def channel_choices() -> list[Channel]:

@@ -16,6 +16,7 @@ from pingjia.accounts.access import get_visible_or_404, require_permission
 from pingjia.accounts.forms import RevealForm
 from pingjia.accounts.models import Store, User
 from pingjia.accounts.views import client_ip, is_htmx
+from pingjia.cases.services import complaint_register
 from pingjia.core.errors import ApplicationError
 from pingjia.core.spreadsheets import csv_download
 from pingjia.reviews import links, selectors, services
@@ -216,13 +217,17 @@ def customer_phone_reveal(request: HttpRequest, customer_id: int) -> HttpRespons
 def review_register(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     require_permission(user, "reviews.add_review")
-    form = RegisterForm(request.POST or None)
+    form = RegisterForm(request.POST or None, user=user)
     if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        open_case = fields.pop("open_case", False)
         try:
-            review = services.review_register(actor=user, **form.cleaned_data)
+            review, case = complaint_register(actor=user, open_case=open_case, **fields)
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
+            if case is not None:
+                return redirect("case_detail", case_id=case.pk)
             return redirect("review_detail", review_id=review.pk)
     return render(request, "reviews/review_register.html", {"form": form},
                   status=400 if form.errors else 200)
