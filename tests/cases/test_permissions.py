@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from pingjia.cases.links import follow_token
 from pingjia.cases.workflow import State
 from tests.cases.factories import case_in, open_case
 from tests.conftest import Org
@@ -46,6 +47,9 @@ ROWS = [
     Row("case_open_from_review", "POST",
         lambda o: reverse("case_open_from_review", args=[make_review(o.store_a).pk]),
         {"anonymous": 302, "head_a": 403, "executive": 403, "agent": 302, "manager": 302}),
+    Row("case_follow", "GET",
+        lambda o: reverse("case_follow", args=[follow_token(open_case(o))]),
+        {"anonymous": 200, "head_b": 200}),
     Row("case_bulk_assign", "POST", lambda o: reverse("case_bulk_assign"),
         {"anonymous": 302, "head_a": 403, "agent": 403, "manager": 302},
         data=lambda o: {"cases": [open_case(o).pk], "lead_department": o.dept_a.pk}),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -10,9 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from pingjia.accounts.access import scope_of
 from pingjia.accounts.models import User
 from pingjia.accounts.roles import Role
-from pingjia.cases.models import Case, CaseEvent, CaseRound
+from pingjia.cases.models import Case, CaseEvent, CaseRound, CaseSettings
 from pingjia.cases.services import access_case
-from pingjia.cases.workflow import OPEN, StageStatus, State
+from pingjia.cases.workflow import OPEN, Action, StageStatus, State
 
 
 class Queue:
@@ -103,3 +104,41 @@ def case_detail(*, user: User, case_id: int) -> Case:
         Prefetch("rounds", queryset=CaseRound.objects.order_by("number")),
         "reviews__channel", "reviews__store",
     ).get(pk=case.pk)
+
+
+@dataclass(frozen=True)
+class Milestone:
+    at: datetime
+    text: str
+
+
+def case_for_customer(case_id: int) -> tuple[Case, list[Milestone]]:
+    """What the customer sees of their case: its state in plain words and the milestones,
+    without internal notes, and without staff names unless the organisation allows them."""
+    case = Case.objects.select_related("lead_department", "handler").get(pk=case_id)
+    show_names = CaseSettings.current().customer_sees_staff_names
+    milestones = [Milestone(case.opened_at, str(_("We received your feedback.")))]
+    for event in case.events.filter(kind__in=[Action.ASSIGN, Action.REASSIGN, Action.ACCEPT,
+                                              Action.PLAN, Action.APPROVE, Action.INFORM,
+                                              Action.FOLLOW_UP, Action.CANCEL]):
+        milestones.append(Milestone(event.at, _milestone_text(case, event, show_names)))
+    return case, milestones
+
+
+def _milestone_text(case: Case, event: CaseEvent, show_names: bool) -> str:
+    if event.kind in (Action.ASSIGN, Action.REASSIGN):
+        return str(_("Passed to %(department)s.") % {
+            "department": case.lead_department.name if case.lead_department else ""})
+    if event.kind == Action.ACCEPT:
+        if show_names and case.handler is not None:
+            return str(_("%(name)s is responsible for it.") % {"name": case.handler.name})
+        return str(_("A person responsible has been named."))
+    if event.kind == Action.PLAN:
+        return str(_("A plan to put it right has been made."))
+    if event.kind == Action.APPROVE:
+        return str(_("It has been put right and checked."))
+    if event.kind == Action.INFORM:
+        return event.note
+    if event.kind == Action.FOLLOW_UP:
+        return str(_("Thank you for your answer."))
+    return str(_("The case was closed."))

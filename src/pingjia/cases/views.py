@@ -7,8 +7,9 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,11 +20,11 @@ from pingjia.accounts.access import require_permission
 from pingjia.accounts.models import Department, Store, User
 from pingjia.accounts.views import is_htmx
 from pingjia.analysis.models import Category
-from pingjia.cases import selectors, services
+from pingjia.cases import links, selectors, services
 from pingjia.cases.forms import ACTION_FORMS
 from pingjia.cases.models import Case
 from pingjia.cases.selectors import CaseFilter, Queue
-from pingjia.cases.workflow import Action, State
+from pingjia.cases.workflow import CUSTOMER_WORDS, Action, State
 from pingjia.core.errors import ApplicationError
 
 PAGE_SIZE = 50
@@ -99,8 +100,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _case_context(user: User, case_id: int, *, failed: tuple[Action, Any] | None = None,
-                  error: str = "") -> dict[str, Any]:
+def _case_context(request: HttpRequest, user: User, case_id: int, *,
+                  failed: tuple[Action, Any] | None = None, error: str = "") -> dict[str, Any]:
     case = selectors.case_detail(user=user, case_id=case_id)
     forms_shown = []
     for action in services.available_actions(user, case):
@@ -109,14 +110,29 @@ def _case_context(user: User, case_id: int, *, failed: tuple[Action, Any] | None
         else:
             forms_shown.append((action, ACTION_FORMS[action](case=case,
                                                               auto_id=f"id_{action}_%s")))
+    follow = links.follow_url(request, case) if user.has_perm("cases.comment_case", case) else ""
     return {"case": case, "action_forms": forms_shown, "error": error, "now": timezone.now(),
+            "follow_url": follow,
             "open_findings": [f for f in case.findings.all() if f.answered_at is None],
             "failed_action": failed[0].value if failed else ""}
 
 
+@login_not_required
+@require_GET
+def case_follow(request: HttpRequest, token: str) -> HttpResponse:
+    """The customer's private page: their case in plain words."""
+    case_id = links.case_id_from_token(token)
+    if case_id is None or not Case.objects.filter(pk=case_id).exists():
+        raise Http404
+    case, milestones = selectors.case_for_customer(case_id)
+    return render(request, "cases/case_follow.html", {
+        "case": case, "milestones": milestones, "status": CUSTOMER_WORDS[State(case.state)]})
+
+
 @require_GET
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    return render(request, "cases/case_detail.html", _case_context(_user(request), case_id))
+    context = _case_context(request, _user(request), case_id)
+    return render(request, "cases/case_detail.html", context)
 
 
 @require_POST
@@ -138,12 +154,13 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
             failed_form = ACTION_FORMS[act](request.POST, case=case, auto_id=f"id_{act}_%s")
             failed_form.is_valid()
             failed = (act, failed_form)
-        context = _case_context(user, case_id, failed=failed, error=error.message)
+        context = _case_context(request, user, case_id, failed=failed, error=error.message)
         if is_htmx(request):
             return render(request, "cases/case_detail.html#body", context)
         return render(request, "cases/case_detail.html", context, status=error.status)
     if is_htmx(request):
-        return render(request, "cases/case_detail.html#body", _case_context(user, case_id))
+        return render(request, "cases/case_detail.html#body",
+                      _case_context(request, user, case_id))
     messages.success(request, _("Done: %(action)s.") % {"action": Action(action).label})
     return redirect("case_detail", case_id=case_id)
 

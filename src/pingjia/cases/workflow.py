@@ -27,6 +27,21 @@ class State(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+# What the customer reads on their private link: plain words, no internal stages.
+CUSTOMER_WORDS = {
+    State.REGISTERED: _("We have received your feedback."),
+    State.ASSIGNED: _("Your feedback has been passed to the department responsible."),
+    State.ACCEPTED: _("The department responsible is working out how to put it right."),
+    State.IN_PROGRESS: _("We are putting it right."),
+    State.DEPT_REVIEW: _("We are putting it right and checking the result."),
+    State.AUDIT: _("We are checking that it has been put right."),
+    State.RECTIFIED: _("It has been put right; we will tell you what was done."),
+    State.FOLLOW_UP: _("We have told you what was done and would like to hear whether you "
+                       "are satisfied."),
+    State.CLOSED: _("Done. Thank you for helping us improve."),
+    State.CANCELLED: _("This case has been closed."),
+}
+
 TERMINAL = frozenset({State.CLOSED, State.CANCELLED})
 OPEN = frozenset(State) - TERMINAL
 # The stages in which the lead department holds the case: their lateness is the department's.
