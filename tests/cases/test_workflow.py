@@ -215,3 +215,42 @@ def test_customer_service_registers_a_phone_complaint_with_its_case(org: Org) ->
     assert response["Location"] == reverse("case_detail", args=[case.pk])
     assert case.source == Case.Source.COMPLAINT and case.opened_by == org["agent"]
     assert case.reviews.get().registered_by == org["agent"]
+
+
+def test_the_health_report_warns_when_the_holiday_data_runs_out(db: None) -> None:
+    from datetime import date
+
+    from pingjia.core.health import calendar_finding
+
+    assert calendar_finding(today=date(2025, 3, 1)).status == "ok"
+    late = calendar_finding(today=date(2099, 3, 1))
+    assert late.status == "warning" and "2099" in late.detail and "2100" in late.detail
+
+
+def test_stage_limits_follow_the_most_specific_rule_and_the_working_calendar(org: Org) -> None:
+    from datetime import datetime
+    from decimal import Decimal
+    from zoneinfo import ZoneInfo
+
+    from pingjia.analysis.models import Category
+    from pingjia.cases.models import CalendarDay, StageLimit
+    from pingjia.cases.sla import Clocks
+
+    quality = Category.objects.get(code="product_quality")
+    StageLimit.objects.create(state=State.ASSIGNED, hours=Decimal(2), priority="urgent")
+    StageLimit.objects.create(state=State.ASSIGNED, hours=Decimal(1), category=quality,
+                              priority="urgent")
+    # Friday 2025-06-06 17:00 in Shanghai; the next Monday is made a company day off.
+    entered = datetime(2025, 6, 6, 17, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    CalendarDay.objects.create(date=entered.date() + timedelta(days=3), working=False)
+    clocks = Clocks.load()
+
+    def due(category_id: int | None, priority: str) -> datetime | None:
+        return clocks.timing(state=State.ASSIGNED, category_id=category_id, priority=priority,
+                             entered=entered, pauses=[], plan_deadline=None, now=entered).due_at
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    # The default: 4 working hours = Friday 17–18, then Tuesday 09:00–12:00.
+    assert due(None, "normal") == datetime(2025, 6, 10, 12, 0, tzinfo=shanghai)
+    assert due(None, "urgent") == datetime(2025, 6, 10, 10, 0, tzinfo=shanghai)
+    assert due(quality.pk, "urgent") == datetime(2025, 6, 6, 18, 0, tzinfo=shanghai)

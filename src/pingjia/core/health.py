@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
@@ -41,7 +41,7 @@ class Finding:
 PART_LABELS = {
     "settings": _("Settings"), "database": _("Database"), "queue": _("Task queue"),
     "cache": _("Cache"), "personal-data keys": _("Personal-data keys"), "mail": _("Mail"),
-    "scheduler": _("Scheduler"), "worker": _("Worker"),
+    "scheduler": _("Scheduler"), "worker": _("Worker"), "calendar": _("Working calendar"),
 }
 STATUS_LABELS = {"ok": _("OK"), "warning": _("Warning"), "error": _("Failed")}
 
@@ -149,6 +149,27 @@ def settings_finding() -> Finding:
                    f"time zone {settings.TIME_ZONE}; debug {'on' if settings.DEBUG else 'off'}")
 
 
+def calendar_finding(today: date | None = None) -> Finding:
+    """Whether the holiday data covers this year and the next; where it does not, deadlines
+    count Monday to Friday until holidays are entered as calendar days."""
+    from pingjia.cases.models import CalendarDay, CaseSettings
+    from pingjia.cases.sla import working_calendar
+
+    try:
+        calendar = working_calendar(CaseSettings.current(), list(CalendarDay.objects.all()))
+    except DatabaseError as exc:
+        return Finding("calendar", "error", str(exc))
+    today = today or timezone.localdate()
+    unknown = sorted(calendar.unknown_years(today, today + timedelta(days=366)))
+    if unknown:
+        years = ", ".join(map(str, unknown))
+        return Finding("calendar", "warning",
+                       f"public holidays of {years} are not known to the installed "
+                       "chinesecalendar: Monday to Friday stands in; enter the holidays and "
+                       "make-up days as calendar days, or update the package")
+    return Finding("calendar", "ok", "public holidays known for this year and the next")
+
+
 def queue_round_trip(timeout: float) -> Finding:
     """Send a task and wait for a worker's answer."""
     from huey.exceptions import HueyException
@@ -166,7 +187,7 @@ def queue_round_trip(timeout: float) -> Finding:
 
 def report(*, queue_timeout: float | None = None) -> list[Finding]:
     findings = [settings_finding(), database_finding(), queue_finding(), cache_finding(),
-                keys_finding(), mail_finding(), scheduler_finding()]
+                keys_finding(), mail_finding(), scheduler_finding(), calendar_finding()]
     if queue_timeout is not None:
         findings.append(queue_round_trip(queue_timeout))
     return findings

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from pingjia.accounts.admin import AuditedAdmin
+from pingjia.analysis.models import Category
+
+
+@admin.register(Category)
+class CategoryAdmin(AuditedAdmin):
+    """Rename, add, merge (set "merged into") and retire (untick "active") categories; a
+    category in use is never deleted, so past cases keep theirs."""
+
+    list_display = ["code", "name", "is_complaint", "is_active", "merged_into", "sort_order"]
+    list_editable = ["name", "is_active", "sort_order"]
+    list_filter = ["is_active", "is_complaint"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
