@@ -28,7 +28,7 @@ class StageLimitAdmin(AuditedAdmin):
 
 @admin.register(RoutingRule)
 class RoutingRuleAdmin(AuditedAdmin):
-    list_display = ["sort_order", "category", "store", "lead_department"]
+    list_display = ["category", "store", "lead_department", "sort_order"]
     list_editable = ["sort_order"]
     list_filter = ["category", "lead_department"]
     filter_horizontal = ["co_departments"]
