@@ -36,6 +36,7 @@ def test_demo_loads_once_with_a_login_per_role_and_real_reviews(db: None) -> Non
     assert ImportRun.objects.filter(status=ImportRun.Status.DONE, rejected=0).count() == 5
     assert Review.objects.filter(rating__lte=2).exists()
     assert Review.objects.filter(registered_by__username="agent").count() == 3
+    _assert_demo_cases()
     counts = (User.objects.count(), Department.objects.count(), AuditEntry.objects.count(),
               Review.objects.count())
     second = run("demo", "--reviews", "200")
@@ -50,6 +51,21 @@ def test_demo_loads_once_with_a_login_per_role_and_real_reviews(db: None) -> Non
         assert Membership.objects.filter(user=user, role=person.role).exists()
         assert person.username in second
     assert {p.role for p in demo_logins()} == set(Role)
+
+
+def _assert_demo_cases() -> None:
+    """The demo shows the whole loop: a closed case, a rejection, a second round, a case
+    waiting for the customer, a supervision finding and overdue stages."""
+    from pingjia.cases.models import Case, CaseRound, Finding
+    from pingjia.cases.workflow import StageStatus, State
+
+    states = set(Case.objects.values_list("state", flat=True))
+    assert {State.REGISTERED, State.ASSIGNED, State.IN_PROGRESS, State.CLOSED} <= states
+    assert CaseRound.objects.filter(rejections__gt=0).exists()
+    assert Case.objects.filter(round=2).exists()
+    assert Case.objects.filter(stage_status=StageStatus.PAUSED).exists()
+    assert Case.objects.filter(stage_status=StageStatus.OVERDUE, escalation_level=1).exists()
+    assert Finding.objects.filter(answered_at__isnull=True).exists()
 
 
 def test_createuser_with_roles(db: None) -> None:

@@ -12,17 +12,17 @@ from django.urls import reverse
 from pingjia.accounts.models import Department
 from pingjia.core.demo import DEMO_PASSWORD
 
-PAGES = ["department_list", "store_list", "audit_list", "system_status", "token_list",
+PAGES = ["case_list", "department_list", "store_list", "audit_list", "system_status", "token_list",
          "admin:index"]
 # What each demo login may open (200); other pages answer 403, or send them to log in (admin).
 ALLOWED = {
-    "manager": {"department_list", "store_list", "token_list"},
-    "head": {"department_list", "store_list"},
-    "handler": {"department_list", "store_list"},
-    "agent": {"department_list", "store_list"},
-    "supervisor": {"department_list", "store_list", "audit_list"},
-    "executive": {"department_list", "store_list"},
-    "admin": {"department_list", "store_list", "audit_list", "system_status", "token_list",
+    "manager": {"case_list", "department_list", "store_list", "token_list"},
+    "head": {"case_list", "department_list", "store_list"},
+    "handler": {"case_list", "department_list", "store_list"},
+    "agent": {"case_list", "department_list", "store_list"},
+    "supervisor": {"case_list", "department_list", "store_list", "audit_list"},
+    "executive": {"case_list", "department_list", "store_list"},
+    "admin": {"case_list", "department_list", "store_list", "audit_list", "system_status", "token_list",
               "admin:index"},
 }
 

@@ -183,6 +183,7 @@ def demo_load(*, reviews: int = 3000) -> bool:
                                              "性价比", "商品质量", "物流"]))
     if reviews:
         _load_reviews(reviews)
+        _load_cases()
     return True
 
 
@@ -200,3 +201,98 @@ def _load_reviews(total: int) -> None:
                         rating=rating, store=Store.objects.get(code=store),
                         reviewed_at=timezone.now() - timedelta(days=number + 1),
                         customer_name="王先生", customer_phone=f"139{number * 10:08d}")
+
+
+# The category a demo case gets when it is assigned, by the department of its store.
+CASE_CATEGORIES = {"catering": "product_quality", "store_ops": "service_attitude",
+                   "product": "product_quality", "logistics": "delivery_logistics"}
+HANDLERS = {"catering": "catering_handler", "store_ops": "store_handler",
+            "product": "product_head", "logistics": "handler"}
+# How far along the loop each of the demo's cases goes, in order; the rest stay registered.
+CASE_PATH = ["assign", "accept", "plan", "report", "dept_approve", "approve", "inform",
+             "follow_up"]
+CASE_STOPS: list[str | None] = (  # None: the case stays registered, waiting to be assigned
+              ["follow_up", "follow_up", "dept_approve", "plan", "plan", "accept", None,
+               "inform", "approve", "report", "assign", None, "dept_approve", "follow_up"]
+              + ["follow_up"] * 4 + ["inform"] * 2 + ["approve"] * 2 + ["dept_approve"] * 2
+              + ["report"] * 3 + ["plan"] * 6 + ["accept"] * 5 + ["assign"] * 5)
+
+
+def _load_cases() -> None:
+    """Cases for the recent negative reviews, opened by the automatic rule, and taken along
+    the loop through the real services: some closed, one after a rejection, one in a second
+    round, one waiting for the customer, one with a supervision finding, some overdue."""
+    from pingjia.cases.models import Case
+    from pingjia.cases.services import case_act, case_sweep, cases_open_automatically
+
+    cases_open_automatically()
+    people = {u.username: u for u in User.objects.all()}
+    cases = list(Case.objects.select_related("store__department").order_by("opened_at", "pk"))
+    for case, stop in zip(cases, CASE_STOPS, strict=False):
+        department = case.store.department if case.store and case.store.department else None
+        if department is None or stop is None:
+            continue
+        code = department.code
+        head = next(m.user for m in department.memberships.all() if m.role == Role.DEPARTMENT_HEAD)
+        fields = {
+            "assign": ("manager", {"lead_department": department.pk,
+                                   "category": _category_id(CASE_CATEGORIES[code])}),
+            "accept": (head.username, {"handler": people[HANDLERS[code]].pk}),
+            "plan": (HANDLERS[code], {"measures": "与当班员工复盘，调整流程并培训",
+                                      "goal": "同类问题不再发生",
+                                      "deadline": timezone.now() + timedelta(days=5)}),
+            "report": (HANDLERS[code], {"text": "已完成复盘和培训，流程已调整"}),
+            "dept_approve": (head.username, {"done": "复盘、培训、调整流程",
+                                             "root_cause": "高峰期人手不足，流程不清",
+                                             "result": "流程已调整，已培训",
+                                             "prevention": "每周抽查"}),
+            "approve": ("manager", {}),
+            "inform": ("manager", {"channel": "phone", "text": "已电话告知顾客整改结果并致歉"}),
+            "follow_up": ("manager", {"verdict": "satisfied"}),
+        }
+        for action in CASE_PATH[:CASE_PATH.index(stop) + 1]:
+            persona, data = fields[action]
+            case = case_act(case_id=case.pk, actor=people[persona], action=action, data=data)
+    _demo_moments(people)
+    case_sweep()
+
+
+def _category_id(code: str) -> int:
+    from pingjia.analysis.models import Category
+
+    return Category.objects.get(code=code).pk
+
+
+def _demo_moments(people: dict[str, User]) -> None:
+    """A rejection, a second round, a pause, a finding and overdue stages."""
+    from pingjia.cases.models import Case, CaseStage
+    from pingjia.cases.services import case_act
+    from pingjia.cases.workflow import State
+
+    def first(state: State, skip: int = 0) -> Case | None:
+        return Case.objects.filter(state=state).order_by("pk")[skip:skip + 1].first()
+
+    if (audit := first(State.AUDIT)) is not None:
+        case_act(case_id=audit.pk, actor=people["manager"], action="reject",
+                 data={"reason": "整改报告没有附照片", "requirements": "补充整改前后的照片"})
+    if (follow_up := first(State.FOLLOW_UP)) is not None:
+        case_act(case_id=follow_up.pk, actor=people["manager"], action="follow_up",
+                 data={"verdict": "not_satisfied", "note": "顾客表示问题仍然存在"})
+    if (paused := first(State.IN_PROGRESS)) is not None:
+        case_act(case_id=paused.pk, actor=people["manager"], action="wait_customer",
+                 data={"reason": "顾客出差，约定下周上门查看"})
+    if (inspected := first(State.IN_PROGRESS, skip=1)) is not None:
+        case_act(case_id=inspected.pk, actor=people["supervisor"], action="finding",
+                 data={"text": "整改计划缺少验收标准，请补充"})
+    # Some cases have sat in their stage for days: the sweep finds them overdue.
+    shift = timedelta(days=4)
+    for case in Case.objects.filter(state__in=[State.REGISTERED, State.ACCEPTED],
+                                    stage_due_at__isnull=False).order_by("pk")[:6]:
+        Case.objects.filter(pk=case.pk).update(
+            stage_entered_at=case.stage_entered_at - shift,
+            stage_due_at=case.stage_due_at - shift,
+            stage_risk_at=case.stage_risk_at - shift)
+        for stage in CaseStage.objects.filter(case=case, left_at__isnull=True):
+            CaseStage.objects.filter(pk=stage.pk).update(
+                entered_at=stage.entered_at - shift,
+                due_at=stage.due_at - shift if stage.due_at else None)
