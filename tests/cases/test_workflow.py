@@ -254,3 +254,11 @@ def test_stage_limits_follow_the_most_specific_rule_and_the_working_calendar(org
     assert due(None, "normal") == datetime(2025, 6, 10, 12, 0, tzinfo=shanghai)
     assert due(None, "urgent") == datetime(2025, 6, 10, 10, 0, tzinfo=shanghai)
     assert due(quality.pk, "urgent") == datetime(2025, 6, 6, 18, 0, tzinfo=shanghai)
+
+
+def test_a_case_is_titled_by_its_reviews_first_sentence(org: Org) -> None:
+    text = "等了一个多小时才上菜。服务员态度也很差，叫了好几次都没人理，最后菜还是凉的，非常失望"
+    case = open_case(org, text=text)
+    assert case.title == "等了一个多小时才上菜。"
+    long = open_case(org, text="没" * 100)
+    assert long.title == "没" * 40 + "…"

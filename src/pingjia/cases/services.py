@@ -180,7 +180,7 @@ def _create(*, actor: User | None, reviews: list[Review], customer: Customer | N
             note: str, source: str) -> Case:
     now = timezone.now()
     text = next((r.text for r in reviews if r.text), "")
-    case = Case(title=(title or text or _("Complaint"))[:120], source=source,
+    case = Case(title=(title or _summary(text) or _("Complaint"))[:120], source=source,
                 category=category, priority=priority, store=store, customer=customer,
                 opened_at=now, opened_by=actor, stage_entered_at=now)
     case.proposed_department = propose_department(category=category, store=store)[0]
@@ -194,6 +194,16 @@ def _create(*, actor: User | None, reviews: list[Review], customer: Customer | N
     _event(case, actor, CaseEvent.Kind.OPENED, now, after=State.REGISTERED, note=note,
            changes={"reviews": [None, [r.pk for r in reviews]]})
     return case
+
+
+def _summary(text: str, limit: int = 40) -> str:
+    """A case's title from its review: the text up to `limit` characters, cut at a sentence
+    end where there is one."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = max(text.rfind(mark, 0, limit) for mark in "。！？!?；;")
+    return text[:cut + 1] if cut >= limit // 3 else text[:limit] + "…"
 
 
 def _attach(case: Case, reviews: list[Review], actor: User | None) -> None:
@@ -502,9 +512,13 @@ def _changes(action: Action, data: dict[str, Any]) -> dict[str, list[Any]]:
 def _event(case: Case, actor: User | None, kind: str, at: datetime, *, before: str = "",
            after: str = "", note: str = "", changes: dict[str, list[Any]] | None = None
            ) -> CaseEvent:
-    return CaseEvent.objects.create(case=case, round=case.round, at=at, actor=actor,
-                                    kind=kind, state_before=before, state_after=after,
-                                    note=note, changes=changes or {})
+    event = CaseEvent.objects.create(case=case, round=case.round, at=at, actor=actor,
+                                     kind=kind, state_before=before, state_after=after,
+                                     note=note, changes=changes or {})
+    from pingjia.notifications.tasks import notify_case_events  # notifications imports cases
+
+    transaction.on_commit(lambda: notify_case_events([event.pk]), robust=True)
+    return event
 
 
 # --- the stage clock -------------------------------------------------------------------------
@@ -611,6 +625,10 @@ def _escalate_overdue(now: datetime, batch: int) -> int:
 def _system_events(case_ids: list[int], kind: str, at: datetime,
                    changes: dict[str, list[Any]] | None = None) -> None:
     rounds = dict(Case.objects.filter(pk__in=case_ids).values_list("pk", "round"))
-    CaseEvent.objects.bulk_create(
+    events = CaseEvent.objects.bulk_create(
         CaseEvent(case_id=pk, round=rounds[pk], at=at, kind=kind, changes=changes or {})
         for pk in case_ids)
+    from pingjia.notifications.tasks import notify_case_events  # notifications imports cases
+
+    event_ids = [event.pk for event in events]
+    transaction.on_commit(lambda: notify_case_events(event_ids), robust=True)
