@@ -203,7 +203,7 @@ def _summary(text: str, limit: int = 40) -> str:
     if len(text) <= limit:
         return text
     cut = max(text.rfind(mark, 0, limit) for mark in "。！？!?；;")
-    return text[:cut + 1] if cut >= limit // 3 else text[:limit] + "…"
+    return text[:cut + 1] if cut >= 5 else text[:limit] + "…"
 
 
 def _attach(case: Case, reviews: list[Review], actor: User | None) -> None:
