@@ -262,3 +262,55 @@ def test_a_case_is_titled_by_its_reviews_first_sentence(org: Org) -> None:
     assert case.title == "等了一个多小时才上菜。"
     long = open_case(org, text="没" * 100)
     assert long.title == "没" * 40 + "…"
+
+
+def test_escalation_goes_to_the_head_then_the_review_manager_and_no_further(org: Org) -> None:
+    case = case_in(org, State.IN_PROGRESS)
+    case = case_act(case_id=case.pk, actor=org["handler_a"], action="escalate",
+                    data={"reason": "需要采购部门配合更换灯具"})
+    assert case.escalation_level == 1
+    case = case_act(case_id=case.pk, actor=org["head_a"], action="escalate",
+                    data={"reason": "跨部门协调"})
+    assert case.escalation_level == 2
+    with pytest.raises(ConflictError, match="already escalated"):
+        case_act(case_id=case.pk, actor=org["head_a"], action="escalate", data={"reason": "x"})
+
+
+def test_reassigning_moves_the_case_to_another_department_and_clears_the_handler(
+        org: Org) -> None:
+    case = case_in(org, State.IN_PROGRESS)
+    with pytest.raises(PermissionDenied):
+        case_act(case_id=case.pk, actor=org["head_a"], action="reassign",
+                 data={"lead_department": org.dept_b.pk, "reason": "不归我们管"})
+    case = case_act(case_id=case.pk, actor=org["manager"], action="reassign",
+                    data={"lead_department": org.dept_b.pk,
+                          "co_departments": [org.dept_a.pk, org.dept_b.pk],
+                          "reason": "属于餐饮部"})
+    assert (case.state, case.lead_department, case.handler) == (State.ASSIGNED, org.dept_b, None)
+    # The lead department is not also a co-department; the old one stays involved.
+    assert list(case.co_departments.all()) == [org.dept_a]
+    from pingjia.cases.services import access_case
+
+    assert access_case(org["head_b"], case.pk) == case
+    # The stage the old department held is closed against it.
+    stage = case.stages.filter(department=org.dept_a).order_by("-entered_at").first()
+    assert stage is not None and stage.left_at is not None
+
+
+def test_bulk_assignment_assigns_each_case_and_reports_the_ones_refused(org: Org) -> None:
+    from django.urls import reverse
+
+    from tests.conftest import client_for
+
+    waiting = [open_case(org), open_case(org)]
+    moved_on = case_in(org, State.ASSIGNED)
+    response = client_for(org["manager"]).post(reverse("case_bulk_assign"), {
+        "cases": [c.pk for c in [*waiting, moved_on]], "lead_department": org.dept_b.pk},
+        follow=True)
+    for case in waiting:
+        case.refresh_from_db()
+        assert (case.state, case.lead_department) == (State.ASSIGNED, org.dept_b)
+    moved_on.refresh_from_db()
+    assert moved_on.lead_department == org.dept_a
+    html = response.content.decode()
+    assert moved_on.number in html
