@@ -7,10 +7,15 @@ from django.urls import reverse
 
 from pingjia.cases.links import follow_token
 from pingjia.cases.workflow import State
+from pingjia.reviews.models import Customer
 from tests.cases.factories import case_in, open_case
 from tests.conftest import Org
 from tests.permissions import Row, run_row
 from tests.reviews.factories import make_review
+
+def _customer() -> Customer:
+    return Customer.objects.create(name="钱七", phone="13612345678")
+
 
 API_ROWS = [
     Row("GET /api/v1/cases", "GET", lambda o: "/api/v1/cases",
@@ -34,6 +39,10 @@ API_ROWS = [
         data=lambda o: {"fields": {"text": "已电话联系顾客"}}, json=True),
 ]
 
+def _customer() -> Customer:
+    return Customer.objects.create(name="钱七", phone="13612345678")
+
+
 ROWS = [
     Row("case_list", "GET", lambda o: reverse("case_list"),
         {"anonymous": 302, "admin": 200, "handler_a": 200, "executive": 200}),
@@ -47,6 +56,12 @@ ROWS = [
     Row("case_open_from_review", "POST",
         lambda o: reverse("case_open_from_review", args=[make_review(o.store_a).pk]),
         {"anonymous": 302, "head_a": 403, "executive": 403, "agent": 302, "manager": 302}),
+    # The customer's phone: the case's department while it is open, and customer service.
+    Row("case_customer_phone", "POST",
+        lambda o: reverse("case_customer_phone", args=[case_in(o, State.ACCEPTED,
+                                                               customer=_customer()).pk]),
+        {"anonymous": 302, "head_b": 404, "executive": 403, "handler_a": 200, "agent": 200},
+        data=lambda o: {"reason": "回访"}, htmx=True),
     Row("case_follow", "GET",
         lambda o: reverse("case_follow", args=[follow_token(open_case(o))]),
         {"anonymous": 200, "head_b": 200}),

@@ -12,13 +12,16 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from pingjia.accounts import services as account_services
 from pingjia.accounts.access import require_permission
+from pingjia.accounts.forms import RevealForm
 from pingjia.accounts.models import Department, Store, User
-from pingjia.accounts.views import is_htmx
+from pingjia.accounts.views import client_ip, is_htmx
 from pingjia.analysis.models import Category
 from pingjia.cases import links, selectors, services
 from pingjia.cases.forms import ACTION_FORMS
@@ -111,8 +114,10 @@ def _case_context(request: HttpRequest, user: User, case_id: int, *,
             forms_shown.append((action, ACTION_FORMS[action](case=case,
                                                               auto_id=f"id_{action}_%s")))
     follow = links.follow_url(request, case) if user.has_perm("cases.comment_case", case) else ""
+    may_reveal = bool(case.customer and case.customer.phone and user.has_perm(
+        "accounts.view_personal_data", case.customer))
     return {"case": case, "action_forms": forms_shown, "error": error, "now": timezone.now(),
-            "follow_url": follow,
+            "follow_url": follow, "may_reveal": may_reveal,
             "open_findings": [f for f in case.findings.all() if f.answered_at is None],
             "failed_action": failed[0].value if failed else ""}
 
@@ -163,6 +168,21 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
                       _case_context(request, user, case_id))
     messages.success(request, _("Done: %(action)s.") % {"action": Action(action).label})
     return redirect("case_detail", case_id=case_id)
+
+
+@require_POST
+def case_customer_phone(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The case's customer's phone, unmasked for a user allowed to see it, with a reason
+    (audited): the handler and the head call the customer while the case is open."""
+    user = _user(request)
+    case = services.access_case(user, case_id)
+    form = RevealForm(request.POST)
+    if case.customer is None or not form.is_valid():
+        return HttpResponse(_("Give the reason to view the number."), status=400)
+    phone = account_services.personal_data_reveal(
+        actor=user, obj=case.customer, field="phone", reason=form.cleaned_data["reason"],
+        ip=client_ip(request))
+    return HttpResponse(f'<span class="masked" id="customer-phone">{escape(phone)}</span>')
 
 
 @require_POST

@@ -132,9 +132,16 @@ class Customer(models.Model):
         return mask_email(self.email) if self.email else ""
 
     def scope_department_ids(self) -> set[int]:
-        """Customers belong to no department: only organisation-wide roles (review managers,
-        customer service) reach them until cases tie them to departments."""
-        return set()
+        """Customers belong to no department: organisation-wide roles (review managers,
+        customer service) reach them, and the departments of their open cases, who must be
+        able to call them while they put things right."""
+        from pingjia.cases.workflow import OPEN
+
+        ids: set[int] = set()
+        for lead, co in self.cases.filter(state__in=OPEN).values_list(
+                "lead_department", "co_departments"):
+            ids.update(d for d in (lead, co) if d is not None)
+        return ids
 
 
 class CustomerIdentity(models.Model):
