@@ -13,6 +13,7 @@ from tests.conftest import Org
 from tests.permissions import Row, run_row
 from tests.reviews.factories import make_review
 
+
 def _customer() -> Customer:
     return Customer.objects.create(name="钱七", phone="13612345678")
 

@@ -22,8 +22,8 @@ ALLOWED = {
     "agent": {"case_list", "department_list", "store_list"},
     "supervisor": {"case_list", "department_list", "store_list", "audit_list"},
     "executive": {"case_list", "department_list", "store_list"},
-    "admin": {"case_list", "department_list", "store_list", "audit_list", "system_status", "token_list",
-              "admin:index"},
+    "admin": {"case_list", "department_list", "store_list", "audit_list", "system_status",
+              "token_list", "admin:index"},
 }
 
 
