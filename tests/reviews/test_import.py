@@ -224,3 +224,87 @@ def test_import_command_prints_and_exits_non_zero_for_a_rejected_file(db: None,
         call_command("import", str(bad), "--channel", "dianping", stdout=StringIO())
     with pytest.raises(CommandError, match="No channel"):
         call_command("import", str(good), "--channel", "nowhere", stdout=StringIO())
+
+
+def test_reimport_after_a_row_changed_reads_that_row_and_skips_the_others(db: None) -> None:
+    header = "评价ID,评价时间,评分,评价内容,追评内容"
+    run_import(f"{header}\nR1,2025-01-02,2,耳机有杂音,\nR2,2025-01-03,5,很好,\n".encode())
+    hashes = dict(Review.objects.values_list("external_id", "source_hash"))
+    assert all(len(h) == 32 for h in hashes.values())
+    changed = f"{header}\nR1,2025-01-02,2,耳机有杂音,换货后还是有杂音\nR2,2025-01-03,5,很好,\n"
+    later = run_import(changed.encode())
+    assert (later.created, later.updated, later.duplicates) == (0, 1, 1)
+    review = Review.objects.get(external_id="R1")
+    assert review.append_text == "换货后还是有杂音" and review.source_hash != hashes["R1"]
+    assert Review.objects.get(external_id="R2").source_hash == hashes["R2"]
+    again = run_import(changed.encode())
+    assert (again.created, again.updated, again.duplicates) == (0, 0, 2)
+    assert ReviewRevision.objects.filter(review=review).count() == 1
+
+
+def test_a_row_read_before_is_applied_again_after_a_changed_row_of_the_same_review(
+        db: None) -> None:
+    # Without the source hash, each row of R1 is applied in turn, the later one last; the
+    # unchanged second row must not be skipped once the first has changed the review.
+    data = csv("R1,2025-01-02,1,先写的,,,,", "R1,2025-01-02,1,后写的,,,,")
+    first = run_import(data)
+    assert (first.created, first.duplicates) == (1, 1)
+    assert Review.objects.get().text == "后写的"
+    again = run_import(data)
+    assert (again.created, again.updated, again.duplicates) == (0, 2, 0)
+    assert Review.objects.get().text == "后写的"
+
+
+def test_a_row_is_read_again_when_the_headers_differ(db: None) -> None:
+    run_import(csv("R1,2025-01-02,1,太慢,,,,"))
+    renamed = HEADER.replace("评价内容", "评论内容")
+    again = run_import(f"{renamed}\nR1,2025-01-02,1,太慢,,,,".encode())
+    assert (again.created, again.updated, again.duplicates) == (0, 0, 1)
+    assert Review.objects.get().source_hash  # the row as this file wrote it
+
+
+def test_a_review_pushed_again_through_the_api_is_read_again_by_the_next_import(
+        db: None) -> None:
+    from pingjia.reviews.services import review_push
+    from tests.factories import UserFactory
+
+    data = csv("R1,2025-01-02,1,太慢,,,,")
+    run_import(data)
+    review_push(actor=UserFactory(), items=[{"channel": "dianping", "external_id": "R1",
+                                             "reviewed_at": "2025-01-02", "rating": 2,
+                                             "text": "改过了"}])
+    assert Review.objects.get().source_hash == ""
+    again = run_import(data)
+    assert again.updated == 1 and Review.objects.get().text == "太慢"
+
+
+def test_a_failure_in_a_chunk_leaves_none_of_its_rows(db: None,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from pingjia.reviews import services
+
+    monkeypatch.setattr(services, "CHUNK", 2)
+    calls = 0
+    write = services._write_chunk
+
+    def failing_second_chunk(*args: object, **kwargs: object) -> object:
+        nonlocal calls
+        calls += 1
+        result = write(*args, **kwargs)  # type: ignore[arg-type]
+        if calls == 2:
+            raise RuntimeError("disk full")
+        return result
+
+    monkeypatch.setattr(services, "_write_chunk", failing_second_chunk)
+    with pytest.raises(RuntimeError):
+        run_import(csv(*(f"R{n},2025-01-02,1,第{n}条,小{n},1381234000{n},,店{n}"
+                         for n in range(1, 5))))
+    assert set(Review.objects.values_list("external_id", flat=True)) == {"R1", "R2"}
+    assert Customer.objects.count() == 2 and Store.objects.count() == 2
+    assert ImportRun.objects.get().status == ImportRun.Status.FAILED
+    from pingjia.reviews.search import matching
+
+    assert matching(Review.objects.all(), "第").count() == 2
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM reviews_review_fts_pause")
+            assert cursor.fetchone()[0] == 0

@@ -62,3 +62,31 @@ def test_imported_and_appended_reviews_are_searchable(db: None) -> None:
 
     assert matching(Review.objects.all(), "降噪").count() == 1
     assert matching(Review.objects.all(), "杂音").count() == 1
+
+
+def test_reviews_written_in_bulk_by_an_import_and_one_by_one_are_all_found(org: Org) -> None:
+    from pingjia.reviews import services
+
+    channel = Channel.objects.get(code="dianping")
+    rows = "\n".join(f"R{n},2025-01-02,2,第{n}家的耳机有杂音" for n in range(1, 2_502))
+    data = f"评价ID,评价时间,评分,评价内容\n{rows}\n".encode()
+    run = review_import(actor=None, data=data, file_name="a.csv", channel=channel)
+    assert run.created == 2_501 > services.CHUNK
+    make_review(org.store_a, text="耳机没有杂音")  # after an import, the trigger indexes again
+    from pingjia.reviews.search import matching
+
+    assert matching(Review.objects.all(), "杂音").count() == 2_502
+    assert matching(Review.objects.all(), "第2500家").count() == 1
+    Review.objects.filter(external_id="R7").delete()
+    assert matching(Review.objects.all(), "杂音").count() == 2_501
+
+
+def test_the_index_text_is_the_normalised_search_terms_then_each_chinese_character() -> None:
+    from pingjia.analysis.text.normalise import CJK, normalise, search_terms
+
+    for text in ["服務態度很好，環境乾淨", "Great coffee, slow_service!", "出餐太慢了",
+                 "ＡＢＣ１２３ 㐀鿿豈﫿", "  ", "_"]:
+        normalised = normalise(text)
+        expected = dict.fromkeys([*search_terms(normalised), *CJK.findall(normalised)])
+        expected.pop("", None)
+        assert search.index_text(text) == " ".join(expected)

@@ -258,6 +258,11 @@ class Review(models.Model):
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                       on_delete=models.PROTECT, related_name="+",
                                       verbose_name=_("registered by"))
+    # Hash of the file row the review was last read from, under that file's headers and
+    # format: a re-import skips a row found here unread (see services._import_rows). Anything
+    # that changes the review from another row sets it to that row's hash, or empties it.
+    source_hash = models.CharField(max_length=32, blank=True, default="", editable=False,
+                                   db_index=True)
 
     objects: ClassVar[ReviewQuerySet] = ReviewQuerySet.as_manager()  # type: ignore[assignment]
 

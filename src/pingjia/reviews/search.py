@@ -9,28 +9,58 @@ query finds Simplified text. SQLite indexes it with FTS5, PostgreSQL with a GIN 
 
 from __future__ import annotations
 
+import re
 from typing import Any, TypeVar
 
+import rjieba
 from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
-from pingjia.analysis.text.normalise import CJK, normalise, search_terms
+from pingjia.analysis.text.normalise import normalise, search_terms
 
 MAX_TERMS = 12
+_WORD = re.compile(r"\w", re.UNICODE)
+# What each piece jieba cuts becomes as a term ("" when it is dropped): the rule of
+# `normalise.search_terms` (trimmed, at least one word character), remembered per piece because
+# the same few thousand pieces make up most texts. An import indexes a million texts with it.
+_TERM_OF_PIECE: dict[str, str] = {}
+_MAX_REMEMBERED = 500_000
 
 
 def index_text(*texts: str) -> str:
-    """What is stored in `search_text` for these texts."""
+    """What is stored in `search_text` for these texts: the search terms of each, then each
+    Chinese character not already a term, in order of first appearance."""
     seen: dict[str, None] = {}
     for text in texts:
         if not text:
             continue
         normalised = normalise(text)
-        seen.update(dict.fromkeys(search_terms(normalised)))
-        seen.update(dict.fromkeys(CJK.findall(normalised)))
+        seen.update(dict.fromkeys(_terms(normalised)))
+        seen.update(dict.fromkeys(c for c in dict.fromkeys(normalised) if _is_cjk(c)))
     seen.pop("", None)
     return " ".join(seen)
+
+
+def _terms(normalised: str) -> list[str]:
+    """`normalise.search_terms(normalised)`, faster."""
+    terms = []
+    remembered = _TERM_OF_PIECE
+    for piece in rjieba.cut_for_search(normalised):
+        term = remembered.get(piece)
+        if term is None:
+            trimmed = piece.strip()
+            term = trimmed if trimmed and _WORD.search(trimmed) else ""
+            if len(remembered) < _MAX_REMEMBERED:
+                remembered[piece] = term
+        if term:
+            terms.append(term)
+    return terms
+
+
+def _is_cjk(char: str) -> bool:
+    """The characters of `normalise.CJK`."""
+    return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
 
 
 def query_terms(query: str) -> list[str]:

@@ -85,6 +85,9 @@ def identifier(value: Cell) -> str:
     """
     if value is None:
         return ""
+    if isinstance(value, str) and value.isascii() and value.isalnum() \
+            and "e" not in value and "E" not in value:
+        return value  # the usual id: nothing to normalise, and it cannot be "1E17"
     if isinstance(value, int | float):
         return _integral_text(value, "an id")
     if isinstance(value, datetime | date):
@@ -113,6 +116,8 @@ def phone(value: Cell) -> str:
     """
     if value is None:
         return ""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return value  # plain digits: the usual case, and nothing to normalise
     if isinstance(value, int | float):
         return _integral_text(value, "a phone number")
     if isinstance(value, datetime | date):
@@ -158,6 +163,9 @@ _COMPACT_DATE = re.compile(
     r"(?:\s*(?P<hour>\d{2})(?P<minute>\d{2})(?P<second>\d{2}))?"
 )
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# The form nearly every export writes; `datetime.fromisoformat` reads it in C. Anything else,
+# and any value it refuses, takes the general path, which words the error.
+_ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?: [0-9]{2}:[0-9]{2}(?::[0-9]{2})?)?")
 
 
 def moment(value: Cell, tz: ZoneInfo) -> datetime | None:
@@ -181,6 +189,11 @@ def moment(value: Cell, tz: ZoneInfo) -> datetime | None:
         return datetime(value.year, value.month, value.day, tzinfo=tz)
     if isinstance(value, float):
         return _from_number(value, str(value), tz)
+    if isinstance(value, str) and _ISO.fullmatch(value):
+        try:
+            return datetime.fromisoformat(value).replace(tzinfo=tz)
+        except ValueError:
+            pass
     # An int goes the way of its digits: 20250102 from a number cell is a date too.
     written = str(value) if isinstance(value, int) else value.strip()
     if not written:
@@ -250,6 +263,7 @@ _GOOD_NEUTRAL_BAD = {
     "中评": 3, "中": 3, "neutral": 3,
     "差评": 1, "差": 1, "bad": 1, "negative": 1,
 }
+_STARS = {str(n): n for n in range(1, 6)}
 _RATING_SUFFIX = re.compile(r"\s*(?:颗星|星级|星|分|stars?|points?)$", re.IGNORECASE)
 
 
@@ -266,6 +280,8 @@ def rating(value: Cell, scale: str) -> int | None:
     """
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    if scale == "stars" and isinstance(value, str) and (stars := _STARS.get(value)):
+        return stars
     if isinstance(value, bool | datetime | date):
         raise ValueError(f"unreadable rating: {text(value)}")
     written = text(value)

@@ -202,46 +202,56 @@ def _refuse_known_binary(data: bytes) -> None:
         raise UnreadableFile("This is a binary file, not a table of reviews.")
 
 
-def _decode(data: bytes) -> tuple[str, str]:
-    """Strict UTF-8 first (with or without BOM), then GB18030 (a superset of GBK/GB2312).
+def _encoding(data: bytes) -> str:
+    """The encoding `data` decodes in without error: strict UTF-8 first (with or without BOM),
+    then GB18030 (a superset of GBK/GB2312). The file is checked piece by piece, so that
+    deciding never holds a decoded copy of a large export.
 
     Order matters: valid UTF-8 Chinese text is almost never valid GB18030 by accident,
     but the reverse happens, so UTF-8 gets the first word.
     """
-    if data.startswith(codecs.BOM_UTF8):
-        try:
-            return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError:
-            pass
-    else:
-        try:
-            return data.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            pass
-    try:
-        return data.decode("gb18030"), "gb18030"
-    except UnicodeDecodeError:
-        pass
+    utf8 = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+    for encoding in (utf8, "gb18030"):
+        if _decodes(data, encoding):
+            return encoding
     raise UnreadableFile(
         "The text could not be decoded as UTF-8 or GB18030 (GBK); save it as “CSV UTF-8”."
     )
 
 
+def _decodes(data: bytes, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    view = memoryview(data)
+    try:
+        for start in range(0, len(view), _DECODE_PIECE):
+            decoder.decode(view[start : start + _DECODE_PIECE])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+_DECODE_PIECE = 1 << 20
 _MARKUP = re.compile(r"\A\s*<(?:!doctype\s+html|html|table|\?xml)", re.IGNORECASE)
 
 
 def _read_text(data: bytes, filename: str) -> Table:
-    text, encoding = _decode(data)
-    if "\x00" in text:
+    encoding = _encoding(data)
+    if b"\x00" in data:  # neither UTF-8 nor GB18030 has a zero byte in any other character
         raise UnreadableFile("This is a binary file, not a table of reviews.")
-    if _MARKUP.match(text):
+    # The rows are decoded as they are read (the file itself is held once, by the caller):
+    # a decoded copy of a large export, plus its rows, would make memory grow with the file.
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+    start = stream.read(_DECODE_PIECE)
+    stream.seek(0)
+    if _MARKUP.match(start):
         # Many back-ends export "xls" files that are really an HTML table or XML 2003.
         named = " named like a spreadsheet" if filename.lower().endswith((".xls", ".xlsx")) else ""
         raise UnreadableFile(
             f"This is a web page or XML file{named}, not a real spreadsheet; "
             "open it in Excel and save it as .xlsx or CSV."
         )
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
+    reader = csv.reader(stream, delimiter=_sniff_delimiter(start))
     # The csv reader yields one list per record, so a review with line breaks inside
     # quotes is still one row, the same as Excel shows it.
     numbered = _guard_csv(enumerate(reader, start=1))
@@ -254,6 +264,7 @@ def _sniff_delimiter(text: str) -> str:
 
     csv.Sniffer guesses from letters and punctuation inside Chinese review text and
     is easily wrong; the header line is short, regular and known to hold the columns.
+    `text` is the start of the file, which holds the header line.
     """
     header_line = next((line for line in text.splitlines() if line.strip()), "")
 

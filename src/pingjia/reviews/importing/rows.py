@@ -12,8 +12,10 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pingjia.reviews.importing import cells
@@ -59,6 +61,8 @@ class ReviewRow:
     appended_at: datetime | None = None
     reply: str = ""
     language: str = ""
+    # The row as read from a file (see services._source_hash); empty for other sources.
+    source_hash: str = ""
 
     @property
     def has_customer(self) -> bool:
@@ -84,35 +88,60 @@ def fingerprint(row: ReviewRow, written_time: str) -> str:
 def parse_row(values: list[Cell], number: int, *, fmt: ImportFormat, fields: dict[str, int],
               scores: dict[str, int], tz: ZoneInfo) -> ReviewRow:
     """The row's review, or RowError with the reason."""
+    return RowParser(fmt=fmt, fields=fields, scores=scores, tz=tz).parse(values, number)
 
-    def cell(name: str, mapping: dict[str, int] = fields) -> Cell:
-        index = mapping.get(name)
-        return values[index] if index is not None and index < len(values) else None
 
-    try:
-        row = ReviewRow(row=number, identity="")
-        for name in LIMITS:
-            if name not in fields:
-                continue
-            if name in IDENTIFIERS:
-                value = cells.identifier(cell(name))
-            elif name == "customer_phone":
-                value = cells.phone(cell(name))
-            else:
-                value = cells.text(cell(name))
-            setattr(row, name, cells.limited(value, LIMITS[name], name))
-        row.reviewed_at = cells.moment(cell("reviewed_at"), tz)
-        row.appended_at = cells.moment(cell("appended_at"), tz)
-        row.rating = cells.rating(cell("rating"), fmt.rating_scale)
-        row.sub_scores = {name: score for name in scores
-                          if (score := cells.rating(cell(name, scores), "stars")) is not None}
-        row.tags = cells.split_list(cell("tags"))
-        row.images = [url for url in cells.split_list(cell("images"))
-                      if url.startswith(("http://", "https://"))]
-    except ValueError as exc:
-        raise RowError(str(exc)) from None
-    if not row.text and row.rating is None:
-        raise RowError("neither text nor rating")
-    row.language = language_of(row.text)
-    row.identity = row.external_id or "fp:" + fingerprint(row, cells.text(cell("reviewed_at")))
-    return row
+class RowParser:
+    """`parse_row` for many rows of one file: which cell feeds which field, and how it is read,
+    is worked out once instead of once per row."""
+
+    def __init__(self, *, fmt: ImportFormat, fields: dict[str, int], scores: dict[str, int],
+                 tz: ZoneInfo) -> None:
+        self.tz = tz
+        self.scale = fmt.rating_scale
+        self.plain: list[tuple[str, int, Callable[[Cell], str], int]] = [
+            (name, fields[name],
+             cells.identifier if name in IDENTIFIERS
+             else cells.phone if name == "customer_phone" else cells.text, LIMITS[name])
+            for name in LIMITS if name in fields]
+        self.reviewed_at = fields.get("reviewed_at")
+        self.appended_at = fields.get("appended_at")
+        self.rating = fields.get("rating")
+        self.tags = fields.get("tags")
+        self.images = fields.get("images")
+        self.scores = list(scores.items())
+
+    def parse(self, values: list[Cell], number: int) -> ReviewRow:
+        """The row's review, or RowError with the reason."""
+        width = len(values)
+
+        def cell(index: int | None) -> Cell:
+            return values[index] if index is not None and index < width else None
+
+        try:
+            found: dict[str, Any] = {}
+            for name, index, read, limit in self.plain:
+                value = read(values[index] if index < width else None)
+                if len(value) > limit:
+                    cells.limited(value, limit, name)
+                found[name] = value
+            row = ReviewRow(row=number, identity="", **found)
+            written_time = cell(self.reviewed_at)
+            row.reviewed_at = cells.moment(written_time, self.tz)
+            row.appended_at = cells.moment(cell(self.appended_at), self.tz)
+            row.rating = cells.rating(cell(self.rating), self.scale)
+            if self.scores:
+                row.sub_scores = {name: score for name, index in self.scores
+                                  if (score := cells.rating(cell(index), "stars")) is not None}
+            if self.tags is not None:
+                row.tags = cells.split_list(cell(self.tags))
+            if self.images is not None:
+                row.images = [url for url in cells.split_list(cell(self.images))
+                              if url.startswith(("http://", "https://"))]
+        except ValueError as exc:
+            raise RowError(str(exc)) from None
+        if not row.text and row.rating is None:
+            raise RowError("neither text nor rating")
+        row.language = language_of(row.text)
+        row.identity = row.external_id or "fp:" + fingerprint(row, cells.text(written_time))
+        return row
