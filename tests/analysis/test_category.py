@@ -62,6 +62,11 @@ def test_cold_start_sees_praise_as_not_a_complaint(cold: CategoryModel) -> None:
     assert guess.code == "not_a_complaint"
 
 
+def test_a_word_of_praise_does_not_hide_a_complaint(cold: CategoryModel) -> None:
+    (guess,) = cold.predict(["外观不错，就是质量太差，用了两天就坏了"], DEFAULT_TAXONOMY)
+    assert guess.code == "product_quality"
+
+
 def test_traditional_input_gets_the_same_category(cold: CategoryModel) -> None:
     traditional = cold.predict(
         ["服務員態度很差，愛理不理的", "快遞太慢了，一個星期才到"], DEFAULT_TAXONOMY

@@ -109,34 +109,49 @@ class CategoryModel:
         # Retired codes drop out; the remaining probabilities are renormalised among themselves.
         columns = [i for i, code in enumerate(self.codes) if code in wanted]
         known = [self.codes[i] for i in columns]
-        unknown = [c for c in taxonomy if c.code not in set(self.codes)]
-        probabilities = _softmax(self.logits(prepared)[:, columns]) if columns else None
         praise = of_kind(taxonomy, CategoryKind.NOT_A_COMPLAINT)
+        complaint_codes = {c.code for c in taxonomy if c.kind != CategoryKind.NOT_A_COMPLAINT}
+        # Categories added since the model was trained are given where their seed phrases occur.
+        # Praise is the gate's to decide where there is one: 不错 and 满意 turn up in complaints
+        # too (外观不错，就是质量太差).
+        unknown = [
+            c
+            for c in taxonomy
+            if c.code not in set(self.codes)
+            and not (c.kind == CategoryKind.NOT_A_COMPLAINT and self.praise_gate is not None)
+        ]
         praised = (
             self.praise_gate.positive_probability(prepared) > _PRAISE_ABOVE
             if self.praise_gate is not None and praise is not None
             else np.zeros(len(prepared), dtype=bool)
         )
-        complaint_codes = {c.code for c in taxonomy if c.kind != CategoryKind.NOT_A_COMPLAINT}
-        guesses = []
-        for row, text in enumerate(prepared.normalised):
-            guess = _guess_from(probabilities[row] if probabilities is not None else None, known)
-            new = _seed_matched(text, unknown)
-            if new is not None:
-                secondary = (guess.code,) if guess.code in complaint_codes else ()
-                guess = CategoryGuess(new, _SEED_MATCH_CONFIDENCE, secondary)
-            elif not guess.code:  # every learnt code retired
-                guess = CategoryGuess(keyword_category(text, taxonomy), _SEED_MATCH_CONFIDENCE)
-            if praised[row] and praise is not None:
-                guess = CategoryGuess(praise, guess.confidence)
-            guesses.append(
-                CategoryGuess(
-                    guess.code,
-                    guess.confidence,
-                    tuple(c for c in guess.secondary if c in complaint_codes and c != guess.code),
-                )
+        if not columns:  # every learnt code retired
+            guesses = [
+                CategoryGuess(keyword_category(text, taxonomy), _SEED_MATCH_CONFIDENCE)
+                for text in prepared.normalised
+            ]
+        else:
+            guesses = _guesses(_softmax(self.logits(prepared)[:, columns]), known)
+        if praise is not None:
+            for row in np.flatnonzero(praised).tolist():
+                guesses[row] = CategoryGuess(praise, guesses[row].confidence)
+        if unknown:
+            for row, text in enumerate(prepared.normalised):
+                new = _seed_matched(text, unknown)
+                if new is not None and not praised[row]:
+                    guess = guesses[row]
+                    secondary = (guess.code,) if guess.code in complaint_codes else ()
+                    guesses[row] = CategoryGuess(new, _SEED_MATCH_CONFIDENCE, secondary)
+        return [
+            g
+            if all(c in complaint_codes and c != g.code for c in g.secondary)
+            else CategoryGuess(
+                g.code,
+                g.confidence,
+                tuple(c for c in g.secondary if c in complaint_codes and c != g.code),
             )
-        return guesses
+            for g in guesses
+        ]
 
     def predict(self, texts: Sequence[str], taxonomy: Sequence[CategoryDef]) -> list[CategoryGuess]:
         return self.predict_prepared(prepare(texts), taxonomy)
@@ -186,12 +201,23 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return shifted / shifted.sum(axis=1, keepdims=True)
 
 
-def _guess_from(probabilities: np.ndarray | None, codes: Sequence[str]) -> CategoryGuess:
-    if probabilities is None or not len(codes):
-        return CategoryGuess("", 0.0)
-    order = np.argsort(-probabilities)
-    secondary = tuple(codes[i] for i in order[1:] if probabilities[i] >= _SECONDARY_AT)
-    return CategoryGuess(codes[order[0]], round(float(probabilities[order[0]]), 4), secondary)
+def _guesses(probabilities: np.ndarray, codes: Sequence[str]) -> list[CategoryGuess]:
+    """The most probable code of each row, and as secondary the others above `_SECONDARY_AT`
+    (most probable first); vectorised, as this runs for every review."""
+    top = probabilities.argmax(axis=1)
+    rows = np.arange(len(top))
+    confidence = np.round(probabilities[rows, top].astype(np.float64), 4).tolist()
+    others = probabilities >= _SECONDARY_AT
+    others[rows, top] = False
+    secondary: dict[int, tuple[str, ...]] = {}
+    for row in np.flatnonzero(others.any(axis=1)).tolist():
+        order = np.argsort(-probabilities[row])
+        secondary[row] = tuple(codes[i] for i in order if others[row, i])
+    by_index = list(codes)
+    return [
+        CategoryGuess(by_index[k], c, secondary.get(row, ()))
+        for row, (k, c) in enumerate(zip(top.tolist(), confidence, strict=True))
+    ]
 
 
 def _seed_matched(normalised: str, categories: Sequence[CategoryDef]) -> str | None:
@@ -303,10 +329,7 @@ def train_category(
     train_labels = [c for c, h in zip(labels, held_out, strict=True) if not h]
     # Balanced: staff correct rare categories (售后) rarely, and those are the ones that matter.
     trained = _fit(train_docs, train_labels, origin="trained", balanced=True)
-    held = Prepared(
-        tuple(n for n, h in zip(prepared.normalised, held_out, strict=True) if h),
-        tuple(g for g, h in zip(prepared.grams, held_out, strict=True) if h),
-    )
+    held = prepared.select(held_out)
     truth = [c for c, h in zip(labels, held_out, strict=True) if h]
     best: tuple[HeldOutFigures, CategoryModel] | None = None
     praise = of_kind(taxonomy, CategoryKind.NOT_A_COMPLAINT)

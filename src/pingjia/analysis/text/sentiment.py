@@ -165,10 +165,7 @@ def train_sentiment(
     trained = fit_sentiment(
         train_docs, positive[~held_out], min_count=min_count_for(len(train_docs)), origin="trained"
     )
-    held_prepared = Prepared(
-        tuple(n for n, h in zip(prepared.normalised, held_out, strict=True) if h),
-        tuple(g for g, h in zip(prepared.grams, held_out, strict=True) if h),
-    )
+    held_prepared = prepared.select(held_out)
     truth = ["positive" if p else "negative" for p in positive[held_out]]
     own = trained.logits(held_prepared)
     other = base.logits(held_prepared) if base is not None else np.zeros_like(own)
