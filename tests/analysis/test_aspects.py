@@ -186,3 +186,9 @@ def test_labelled_complaints_are_mostly_found() -> None:
         1 for r in complaints if any(a.polarity == "negative" for a in extract_aspects(r["review"]))
     )
     assert found / len(complaints) >= 0.75
+
+
+def test_a_phrase_the_segmenter_cuts_differently_alone_reads_back_as_written() -> None:
+    # Inside 暗量太差 the target is 暗量; on its own, 暗量差 segments as 暗 + 量差.
+    assert [a.text for a in extract_aspects("暗量太差")] == ["暗量差"]
+    assert parse_aspect("暗量差").text == "暗量差"

@@ -60,7 +60,7 @@ def test_rejection_returns_the_case_to_the_department_with_the_reasons_counted(
 def test_the_wrong_person_is_refused_with_a_reason(org: Org) -> None:
     case = case_in(org, State.ACCEPTED)
     # The head of the department is not the named handler.
-    with pytest.raises(PermissionDenied, match="roles"):
+    with pytest.raises(PermissionDenied, match="角色"):
         case_act(case_id=case.pk, actor=org["head_a"], action="plan", data={})
     # Another department does not even see the case.
     from django.http import Http404
@@ -70,7 +70,7 @@ def test_the_wrong_person_is_refused_with_a_reason(org: Org) -> None:
 
 def test_an_action_out_of_order_is_refused_as_a_conflict(org: Org) -> None:
     case = open_case(org)
-    with pytest.raises(ConflictError, match="cannot do this"):
+    with pytest.raises(ConflictError, match="不能执行"):
         case_act(case_id=case.pk, actor=org["manager"], action="approve", data={})
     assert Case.objects.get(pk=case.pk).state == State.REGISTERED
 
@@ -272,7 +272,7 @@ def test_escalation_goes_to_the_head_then_the_review_manager_and_no_further(org:
     case = case_act(case_id=case.pk, actor=org["head_a"], action="escalate",
                     data={"reason": "跨部门协调"})
     assert case.escalation_level == 2
-    with pytest.raises(ConflictError, match="already escalated"):
+    with pytest.raises(ConflictError, match="已升级"):
         case_act(case_id=case.pk, actor=org["head_a"], action="escalate", data={"reason": "x"})
 
 

@@ -432,6 +432,13 @@ def extract_aspects_batch(texts: Iterable[str]) -> list[list[Aspect]]:
     return [extract_aspects(text) for text in texts]
 
 
+_CANONICAL_POLARITY: Final[dict[str, Polarity]] = {
+    **{p: "neutral" for p in lexicon.NEUTRAL.values()},
+    **{p: "positive" for p in lexicon.POSITIVE.values()},
+    **{p: "negative" for p in lexicon.NEGATIVE.values()},
+}
+
+
 def parse_aspect(phrase: str) -> AspectParts:
     """A phrase (extracted, or typed by staff: 镜子太暗) in canonical parts. A phrase without a
     known predicate is all target, and negative: staff write down complaints."""
@@ -442,6 +449,17 @@ def parse_aspect(phrase: str) -> AspectParts:
             return parts
     if normalised.startswith("无") and len(normalised) > 1:
         return AspectParts("", normalised, "negative")  # 无量: the segmenter read a word there
+    written = [parts for parts in found
+               if parts.target in normalised and parts.predicate in normalised]
+    if written:
+        return max(written, key=lambda parts: len(parts.text))
+    # The segmenter may cut a phrase differently on its own than inside its review (暗量差
+    # reads as 暗 of an implied 光线): a known canonical predicate at its end still takes
+    # it apart as written.
+    for cut in range(1, len(normalised)):
+        polarity = _CANONICAL_POLARITY.get(normalised[cut:])
+        if polarity is not None:
+            return AspectParts(normalised[:cut], normalised[cut:], polarity)
     if found:
         return max(found, key=lambda parts: len(parts.text))
     return AspectParts(normalised, "", "negative")
