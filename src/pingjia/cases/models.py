@@ -206,6 +206,13 @@ class CaseRound(models.Model):
         ordering = ["case", "number"]
         constraints = [models.UniqueConstraint(fields=["case", "number"],
                                                name="case_round_unique")]
+        # The monthly KPIs filter rounds by these times (pingjia.metrics.selectors).
+        indexes = [
+            models.Index(fields=["rectify_due_at"], name="case_round_due"),
+            models.Index(fields=["rectified_at", "case"], name="case_round_rectified"),
+            models.Index(fields=["followed_up_at"], name="case_round_followed_up"),
+            models.Index(fields=["started_at"], name="case_round_started"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case.number} #{self.number}"
@@ -246,7 +253,9 @@ class CaseEvent(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
-        indexes = [models.Index(fields=["case", "at"], name="case_event_time")]
+        indexes = [models.Index(fields=["case", "at"], name="case_event_time"),
+                   # Rejections and escalations of a month (KPIs).
+                   models.Index(fields=["kind", "at"], name="case_event_kind_time")]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
@@ -280,7 +289,13 @@ class CaseStage(models.Model):
 
     class Meta:
         ordering = ["case", "entered_at", "pk"]
-        indexes = [models.Index(fields=["department", "entered_at"], name="case_stage_dept")]
+        indexes = [models.Index(fields=["department", "entered_at"], name="case_stage_dept"),
+                   # Stages due and stages ended in a month (KPIs), covering what those
+                   # queries read so that they never touch the table's rows.
+                   models.Index(fields=["due_at", "department", "overdue", "case"],
+                                name="case_stage_due"),
+                   models.Index(fields=["left_at", "department", "state", "entered_at",
+                                        "case"], name="case_stage_left")]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.state} {self.entered_at:%Y-%m-%d %H:%M}"
@@ -408,9 +423,15 @@ class StageLimit(models.Model):
         ordering = ["state", "category", "priority"]
         verbose_name = _("stage limit")
         verbose_name_plural = _("stage limits")
-        constraints = [models.UniqueConstraint(
-            fields=["state", "category", "priority"], name="stage_limit_unique",
-            nulls_distinct=False)]
+        # Two constraints rather than NULLS NOT DISTINCT, which SQLite lacks.
+        constraints = [
+            models.UniqueConstraint(fields=["state", "category", "priority"],
+                                    condition=models.Q(category__isnull=False),
+                                    name="stage_limit_unique"),
+            models.UniqueConstraint(fields=["state", "priority"],
+                                    condition=models.Q(category__isnull=True),
+                                    name="stage_limit_unique_default"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_state_display()} {self.hours} h"

@@ -250,6 +250,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='stagelimit',
-            constraint=models.UniqueConstraint(fields=('state', 'category', 'priority'), name='stage_limit_unique', nulls_distinct=False),
+            constraint=models.UniqueConstraint(condition=models.Q(('category__isnull', False)), fields=('state', 'category', 'priority'), name='stage_limit_unique'),
+        ),
+        migrations.AddConstraint(
+            model_name='stagelimit',
+            constraint=models.UniqueConstraint(condition=models.Q(('category__isnull', True)), fields=('state', 'priority'), name='stage_limit_unique_default'),
         ),
     ]

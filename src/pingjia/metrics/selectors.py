@@ -1,0 +1,398 @@
+"""Department KPIs per calendar month (seed 001 §5(二)); `docs/kpis.md` explains each figure.
+
+Every figure belongs to a case's lead department, except overdue stages, which belong to the
+department that held the stage. A month is a calendar month in `settings.TIME_ZONE`, and every
+filter is a range condition on an indexed time column: nothing is truncated to a month per row.
+Cancelled cases (duplicates, malicious reviews, withdrawn complaints) count in no figure: they
+were nobody's to rectify. The whole report takes a constant number of queries, whatever the
+number of departments, cases or reviews.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Count, Exists, F, FloatField, Func, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from pingjia.accounts.access import scope_of
+from pingjia.accounts.models import Department, User
+from pingjia.cases.models import Case, CaseEvent, CaseRound, CaseSettings, CaseStage
+from pingjia.cases.workflow import TERMINAL, Action, State, Verdict
+from pingjia.core.errors import ApplicationError
+from pingjia.metrics.months import month_bounds, parse_month
+
+# The stages whose time is reported, in the order of the workflow.
+STAGES: tuple[State, ...] = tuple(state for state in State if state not in TERMINAL)
+_ESCALATIONS = (Action.ESCALATE.value, CaseEvent.Kind.AUTO_ESCALATED.value)
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """A rate as its numerator and denominator, with the organisation's target if it has one.
+    `at_most`: the target is a ceiling (repeat negative rate) rather than a floor."""
+
+    numerator: int
+    denominator: int
+    target: float | None = None
+    at_most: bool = False
+
+    @property
+    def rate(self) -> float | None:
+        return self.numerator / self.denominator if self.denominator else None
+
+    @property
+    def meets_target(self) -> bool | None:
+        """None when there is no target or nothing was counted."""
+        rate = self.rate
+        if self.target is None or rate is None:
+            return None
+        return rate <= self.target if self.at_most else rate >= self.target
+
+    def __add__(self, other: Ratio) -> Ratio:
+        return Ratio(self.numerator + other.numerator, self.denominator + other.denominator,
+                     self.target, self.at_most)
+
+
+@dataclass(frozen=True)
+class StageTime:
+    """Time spent in one stage by the stages that ended in the month, in calendar hours
+    (waiting for the customer included)."""
+
+    state: State
+    count: int
+    average_hours: float | None
+    p90_hours: float | None
+
+
+@dataclass(frozen=True)
+class DepartmentKpi:
+    """One lead department's figures for a month; `department` None is the totals row: the
+    sums of the rows' numerators and denominators, and the stage times of all their stages
+    plus, for those who see every department, the review management's own stages."""
+
+    department: Department | None
+    negative_reviews: int
+    on_time: Ratio
+    satisfaction: Ratio
+    repeat: Ratio
+    first_pass: Ratio
+    second_round: Ratio
+    overdue_stages: Ratio
+    rejections: int
+    escalations: int
+    stage_times: tuple[StageTime, ...]
+
+    @property
+    def is_total(self) -> bool:
+        return self.department is None
+
+    @property
+    def meets_targets(self) -> bool | None:
+        """False if any KPI with a target misses it; None when none could be judged."""
+        verdicts = [r.meets_target for r in (self.on_time, self.satisfaction, self.repeat)
+                    if r.meets_target is not None]
+        return all(verdicts) if verdicts else None
+
+
+class _Epoch(Func):
+    """Seconds since 1970 of a datetime column, computed by the database: fetching a float is
+    far cheaper than parsing a datetime per row in Python."""
+
+    arity = 1
+    output_field = FloatField()
+    template = "CAST(EXTRACT(EPOCH FROM %(expressions)s) AS double precision)"
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # Django stores UTC datetimes as text that julianday() reads; 2440587.5 is 1970-01-01.
+        return self.as_sql(compiler, connection,
+                           template="((julianday(%(expressions)s) - 2440587.5) * 86400.0)",
+                           **extra)
+
+
+def _in(field: str, start: datetime, end: datetime) -> Q:
+    return Q(**{f"{field}__gte": start, f"{field}__lt": end})
+
+
+def kpi_month(text: str | None) -> date:
+    """The month asked for as `YYYY-MM`; the current month (in the organisation's time zone)
+    when none is given. ApplicationError for anything else."""
+    if not text:
+        return timezone.localdate().replace(day=1)
+    try:
+        return parse_month(text)
+    except ValueError:
+        raise ApplicationError(_("Not a month: %(text)s. Write it as YYYY-MM, e.g. 2025-03.")
+                               % {"text": text}, code="invalid_month") from None
+
+
+def _visible(user: User | None) -> frozenset[int] | None:
+    """The departments whose cases the user sees; None: all (user None: commands and
+    scheduled reports)."""
+    return None if user is None else scope_of(user).departments_with("cases.view_case")
+
+
+def kpi_departments(user: User | None) -> list[Department]:
+    """The active departments that lead some case, limited to those whose cases the user
+    sees."""
+    departments = Department.objects.active().filter(
+        Exists(Case.objects.filter(lead_department=OuterRef("pk"))))
+    visible = _visible(user)
+    if visible is not None:
+        departments = departments.filter(pk__in=visible)
+    return list(departments)
+
+
+def department_kpis(*, month: date, user: User | None,
+                    now: datetime | None = None) -> list[DepartmentKpi]:
+    """The KPIs of `month` (its first day) for every department the user may see, then the
+    totals row. Definitions (calendar months in settings.TIME_ZONE; a round's or an event's
+    department is its case's lead department):
+
+    - negative reviews (差评数量): reviews written in the month (`reviewed_at`) that belong to a
+      case led by the department. A review counts as negative when it is at most
+      `CaseSettings.negative_max_rating` stars or is in a case at all; one without a case has
+      no department yet and appears in no row.
+    - on-time rectification rate (整改及时率): rounds whose rectification deadline
+      (`CaseRound.rectify_due_at`, the plan's deadline moved by pauses) falls in the month and
+      has passed, or that are rectified already; on time when `rectified_at` is at or before
+      the deadline. Target: `target_on_time` or more.
+    - customer satisfaction (客户满意度): rounds followed up in the month (`followed_up_at`)
+      with the verdict satisfied / rounds followed up in the month. Target:
+      `target_satisfaction` or more.
+    - repeat negative rate (重复差评率): the month's negative reviews of the department whose
+      case has a store and a category, and that were written within
+      `repeat_window_days` after a round of a case of the same department, store and category
+      was rectified (this case's earlier round included) / the month's negative reviews.
+      Target: `target_repeat` or less.
+    - first-pass audit approval: rounds rectified in the month with no rejection / rounds
+      rectified in the month.
+    - second-round share (二次整改): rounds started in the month that are a case's second or
+      later round / rounds started in the month.
+    - overdue stages: stages held by the department (`CaseStage.department`) whose deadline
+      fell in the month and has passed, marked overdue / those stages.
+    - rejections: audit rejections (events `reject`) in the month; escalations: events
+      `escalate` and `auto_escalated` in the month.
+    - stage times: average and 90th percentile (nearest rank) of `left_at - entered_at` per
+      state, over the stages that ended in the month, by the department that held them (the
+      department's stages: assigned, accepted, rectifying, department review; the review
+      management's stages count in the totals of organisation-wide viewers).
+    """
+    now = now or timezone.now()
+    start, end = month_bounds(month, ZoneInfo(settings.TIME_ZONE))
+    case_settings = CaseSettings.current()
+    departments = kpi_departments(user)
+    ids = frozenset(d.pk for d in departments)
+    live = ~Q(case__state=State.CANCELLED)
+    # Stage records carry their department, so they skip the join to the case; a subquery
+    # of the (few) cancelled cases keeps the same rule.
+    stage_live = ~Q(case__in=Case.objects.filter(state=State.CANCELLED).values("pk"))
+
+    reviews = _negative_reviews(ids, start, end, live)
+    repeats = _repeats(reviews, ids, start, end, live,
+                       timedelta(days=case_settings.repeat_window_days))
+    rounds = _round_counts(ids, start, end, min(end, now), live)
+    events = _event_counts(ids, start, end, live)
+    stages_due = _stage_deadlines(ids, start, min(end, now), stage_live)
+    # The review management's own stages (no department) join the totals of those who see
+    # every department.
+    durations = _stage_durations(ids | ({None} if _visible(user) is None else set()), start,
+                                 end, stage_live)
+
+    def ratio(numerator: int, denominator: int, target: float | None = None,
+              at_most: bool = False) -> Ratio:
+        return Ratio(numerator, denominator, target, at_most)
+
+    rows = []
+    for department in departments:
+        pk = department.pk
+        counts = rounds.get(pk, {})
+        negatives = len(reviews.get(pk, ()))
+        rows.append(DepartmentKpi(
+            department=department,
+            negative_reviews=negatives,
+            on_time=ratio(counts.get("on_time", 0), counts.get("due", 0),
+                          case_settings.target_on_time),
+            satisfaction=ratio(counts.get("satisfied", 0), counts.get("followed_up", 0),
+                               case_settings.target_satisfaction),
+            repeat=ratio(repeats.get(pk, 0), negatives, case_settings.target_repeat,
+                         at_most=True),
+            first_pass=ratio(counts.get("first_pass", 0), counts.get("rectified", 0)),
+            second_round=ratio(counts.get("later_round", 0), counts.get("started", 0)),
+            overdue_stages=ratio(*stages_due.get(pk, (0, 0))),
+            rejections=events.get(pk, {}).get("rejections", 0),
+            escalations=events.get(pk, {}).get("escalations", 0),
+            stage_times=_stage_times(durations.get(pk, {}))))
+    rows.append(_totals(rows, durations, case_settings))
+    return rows
+
+
+def _by_department(rows: Iterable[dict[str, Any]], key: str, ids: frozenset[int]
+                   ) -> dict[int, dict[str, Any]]:
+    """Grouped rows of the departments in `ids`. The queries group every department and the
+    rows are picked here: a department condition in SQL would tempt SQLite's planner (which
+    has no statistics unless ANALYZE ran) onto the department index instead of the far more
+    selective time range."""
+    picked = {}
+    for row in rows:
+        department = row.pop(key)
+        if department in ids:
+            picked[department] = row
+    return picked
+
+
+def _negative_reviews(ids: frozenset[int], start: datetime, end: datetime, live: Q
+                      ) -> dict[int, dict[int, tuple[int | None, int | None, float]]]:
+    """Per department: review id → (store, category, written at as epoch seconds) of its
+    case. A review in two cases of one department counts once."""
+    through = Case.reviews.through.objects.filter(
+        live, _in("review__reviewed_at", start, end), case__lead_department__isnull=False)
+    found: dict[int, dict[int, tuple[int | None, int | None, float]]] = defaultdict(dict)
+    for review, department, store, category, written in through.order_by().values_list(
+            "review_id", "case__lead_department_id", "case__store_id", "case__category_id",
+            _Epoch("review__reviewed_at")):
+        if department in ids:
+            found[department][review] = (store, category, written)
+    return found
+
+
+def _repeats(reviews: dict[int, dict[int, tuple[int | None, int | None, float]]],
+             ids: frozenset[int], start: datetime, end: datetime, live: Q,
+             window: timedelta) -> dict[int, int]:
+    """Per department, how many of the month's negative reviews are repeats (see
+    department_kpis). One query reads the rectifications that can make a review of the month
+    a repeat; the matching is a binary search per review."""
+    rectified: dict[tuple[int, int, int], list[float]] = defaultdict(list)
+    for department, store, category, at in CaseRound.objects.filter(
+            live, _in("rectified_at", start - window, end)).order_by().values_list(
+            "case__lead_department_id", "case__store_id", "case__category_id",
+            _Epoch("rectified_at")):
+        if department in ids and store is not None and category is not None:
+            rectified[(department, store, category)].append(at)
+    for times in rectified.values():
+        times.sort()
+    seconds = window.total_seconds()
+    repeats: dict[int, int] = defaultdict(int)
+    for department, by_review in reviews.items():
+        for store, category, written in by_review.values():
+            if store is None or category is None:
+                continue
+            earlier = rectified.get((department, store, category))
+            if not earlier:
+                continue
+            # The earliest rectification within the window before the review was written.
+            first = bisect_left(earlier, written - seconds)
+            if first < len(earlier) and earlier[first] < written:
+                repeats[department] += 1
+    return repeats
+
+
+def _round_counts(ids: frozenset[int], start: datetime, end: datetime, passed: datetime,
+                  live: Q) -> dict[int, dict[str, int]]:
+    """Per department, the round figures of the month in one grouped query; `passed` is the
+    month's end or now, whichever is earlier (a deadline still ahead is not yet missed)."""
+    due = _in("rectify_due_at", start, end) & (
+        Q(rectify_due_at__lt=passed) | Q(rectified_at__isnull=False))
+    rectified = _in("rectified_at", start, end)
+    followed_up = _in("followed_up_at", start, end)
+    started = _in("started_at", start, end)
+    rows = CaseRound.objects.filter(
+        live, due | rectified | followed_up | started,
+    ).order_by().values("case__lead_department").annotate(
+        due=Count("pk", filter=due),
+        on_time=Count("pk", filter=due & Q(rectified_at__lte=F("rectify_due_at"))),
+        rectified=Count("pk", filter=rectified),
+        first_pass=Count("pk", filter=rectified & Q(rejections=0)),
+        followed_up=Count("pk", filter=followed_up),
+        satisfied=Count("pk", filter=followed_up & Q(verdict=Verdict.SATISFIED)),
+        started=Count("pk", filter=started),
+        later_round=Count("pk", filter=started & Q(number__gte=2)),
+    )
+    return _by_department(rows, "case__lead_department", ids)
+
+
+def _event_counts(ids: frozenset[int], start: datetime, end: datetime, live: Q
+                  ) -> dict[int, dict[str, int]]:
+    rows = CaseEvent.objects.filter(
+        live, _in("at", start, end), kind__in=[Action.REJECT.value, *_ESCALATIONS],
+    ).order_by().values("case__lead_department").annotate(
+        rejections=Count("pk", filter=Q(kind=Action.REJECT.value)),
+        escalations=Count("pk", filter=Q(kind__in=_ESCALATIONS)),
+    )
+    return _by_department(rows, "case__lead_department", ids)
+
+
+def _stage_deadlines(ids: frozenset[int], start: datetime, passed: datetime, live: Q
+                     ) -> dict[int, tuple[int, int]]:
+    """Per department that held the stages: (overdue, due) of the stages whose deadline fell
+    in the month before `passed`."""
+    rows = CaseStage.objects.filter(live, _in("due_at", start, passed)).order_by().values(
+        "department").annotate(due=Count("pk"), overdue=Count("pk", filter=Q(overdue=True)))
+    return {pk: (row["overdue"], row["due"])
+            for pk, row in _by_department(rows, "department", ids).items()}
+
+
+def _stage_durations(ids: frozenset[int | None], start: datetime, end: datetime, live: Q
+                     ) -> dict[int | None, dict[str, list[float]]]:
+    """Per department that held the stages (None: the review management) and state, the
+    hours of the stages that ended in the month. One query returns one float per stage
+    (measured: faster than a window function per group in SQLite); the averages and
+    percentiles are then exact, for the totals row too."""
+    durations: dict[int | None, dict[str, list[float]]] = defaultdict(
+        lambda: defaultdict(list))
+    for department, state, seconds in CaseStage.objects.filter(
+            live, _in("left_at", start, end)).order_by().values_list(
+            "department_id", "state", _Epoch("left_at") - _Epoch("entered_at")):
+        if department in ids:
+            durations[department][state].append(seconds / 3600)
+    return durations
+
+
+def _stage_times(by_state: dict[str, list[float]]) -> tuple[StageTime, ...]:
+    times = []
+    for state in STAGES:
+        hours = sorted(by_state.get(state, ()))
+        if not hours:
+            times.append(StageTime(state, 0, None, None))
+            continue
+        # Nearest rank: the smallest value with at least 90% of the values at or below it.
+        p90 = hours[math.ceil(0.9 * len(hours)) - 1]
+        times.append(StageTime(state, len(hours), sum(hours) / len(hours), p90))
+    return tuple(times)
+
+
+def _totals(rows: Iterable[DepartmentKpi],
+            durations: dict[int | None, dict[str, list[float]]],
+            case_settings: CaseSettings) -> DepartmentKpi:
+    rows = list(rows)
+    empty = Ratio(0, 0)
+
+    def total(name: str, target: float | None = None, at_most: bool = False) -> Ratio:
+        summed = sum((getattr(row, name) for row in rows), empty)
+        return Ratio(summed.numerator, summed.denominator, target, at_most)
+
+    merged: dict[str, list[float]] = defaultdict(list)
+    for by_state in durations.values():
+        for state, hours in by_state.items():
+            merged[state].extend(hours)
+    return DepartmentKpi(
+        department=None,
+        negative_reviews=sum(row.negative_reviews for row in rows),
+        on_time=total("on_time", case_settings.target_on_time),
+        satisfaction=total("satisfaction", case_settings.target_satisfaction),
+        repeat=total("repeat", case_settings.target_repeat, at_most=True),
+        first_pass=total("first_pass"),
+        second_round=total("second_round"),
+        overdue_stages=total("overdue_stages"),
+        rejections=sum(row.rejections for row in rows),
+        escalations=sum(row.escalations for row in rows),
+        stage_times=_stage_times(merged))
