@@ -147,6 +147,8 @@ INSTALLED_APPS = [
     "pingjia.reviews",
     "pingjia.analysis",
     "pingjia.cases",
+    "pingjia.notifications",
+    "pingjia.metrics",
 ]
 
 MIDDLEWARE = [
@@ -176,6 +178,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "pingjia.core.context_processors.layout",
+                "pingjia.notifications.context_processors.unread",
             ],
         },
     }

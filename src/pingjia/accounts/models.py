@@ -221,6 +221,7 @@ class TokenScope(models.TextChoices):
     REVIEWS_WRITE = "reviews:write", _("Push reviews")
     CASES_READ = "cases:read", _("Read cases")
     CASES_WRITE = "cases:write", _("Open cases and act on them")
+    METRICS_READ = "metrics:read", _("Read KPIs")
 
 
 class ApiTokenQuerySet(models.QuerySet):
@@ -295,6 +296,12 @@ class AuditAction(models.TextChoices):
     PERSONAL_DATA_VIEWED = "personal_data_viewed", _("Unmasked personal data viewed")
     PERSONAL_DATA_REENCRYPTED = "personal_data_reencrypted", _("Personal data re-encrypted")
     IMPORTED = "imported", _("Reviews imported")
+    LABELS_CORRECTED = "labels_corrected", _("Analysis corrected")
+    MODEL_ACTIVATED = "model_activated", _("Analysis model activated")
+    ISSUE_RENAMED = "issue_renamed", _("Recurring issue renamed")
+    ISSUE_MERGED = "issue_merged", _("Recurring issue merged")
+    ISSUE_SPLIT = "issue_split", _("Reviews split off a recurring issue")
+    ISSUE_DISMISSED = "issue_dismissed", _("Recurring issue dismissed")
 
 
 class AuditEntry(models.Model):

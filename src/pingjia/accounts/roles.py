@@ -36,6 +36,10 @@ _IMPORT = ["reviews.add_importrun", "reviews.view_importrun", "reviews.view_cust
            "reviews.add_review", "reviews.add_invitation", "reviews.view_invitation",
            "reviews.add_callback"]
 _VIEW_CASES = ["cases.view_case", "analysis.view_category"]
+_CORRECT = "analysis.add_labelcorrection"
+_MODELS = ["analysis.view_textmodel", "analysis.change_textmodel"]
+# Merging, splitting, renaming and dismissing recurring issues: organisation-wide decisions.
+_ISSUES = "analysis.change_recurringissue"
 _MANAGE_ORG = [
     f"accounts.{verb}_{model}"
     for model in ("department", "store", "user", "membership", "organisation")
@@ -47,13 +51,15 @@ _MANAGE_ORG = [
 DEFAULT_PERMISSIONS: dict[str, list[str]] = {
     Role.REVIEW_MANAGER: [*_VIEW_ORG, *_IMPORT, *_VIEW_CASES, "accounts.view_personal_data",
                           "accounts.add_apitoken", "cases.add_case", "cases.assign_case",
-                          "cases.audit_case", "cases.cancel_case", "cases.comment_case"],
+                          "cases.audit_case", "cases.cancel_case", "cases.comment_case",
+                          _CORRECT, *_MODELS, _ISSUES],
     Role.DEPARTMENT_HEAD: [*_VIEW_ORG, *_VIEW_CASES, "accounts.view_personal_data",
-                           "cases.accept_case", "cases.handle_case", "cases.comment_case"],
+                           "cases.accept_case", "cases.handle_case", "cases.comment_case",
+                           _CORRECT],
     Role.HANDLER: [*_VIEW_ORG, *_VIEW_CASES, "accounts.view_personal_data",
-                   "cases.handle_case", "cases.comment_case"],
+                   "cases.handle_case", "cases.comment_case", _CORRECT],
     Role.SERVICE_AGENT: [*_VIEW_ORG, *_IMPORT, *_VIEW_CASES, "accounts.view_personal_data",
-                         "cases.add_case", "cases.comment_case"],
+                         "cases.add_case", "cases.comment_case", _CORRECT],
     Role.SUPERVISOR: [*_VIEW_ORG, *_VIEW_CASES, "accounts.view_auditentry",
                       "cases.inspect_case"],
     Role.EXECUTIVE: [*_VIEW_ORG, *_VIEW_CASES],
@@ -69,10 +75,13 @@ DEFAULT_PERMISSIONS: dict[str, list[str]] = {
         *[f"reviews.{verb}_{model}" for verb in ("add", "change", "view")
           for model in ("channel", "reviewtag")],
         *_VIEW_CASES,
+        *_MODELS,
         *[f"{app}.{verb}_{model}" for verb in ("add", "change", "view", "delete")
           for app, model in (("analysis", "category"), ("cases", "stagelimit"),
                              ("cases", "routingrule"), ("cases", "calendarday"),
                              ("cases", "casesettings"))],
+        *[f"notifications.{verb}_robot" for verb in ("add", "change", "view", "delete")],
+        "notifications.view_robotmessage",
     ],
 }
 

@@ -14,9 +14,9 @@ class CategoryAdmin(AuditedAdmin):
     """Rename, add, merge (set "merged into") and retire (untick "active") categories; a
     category in use is never deleted, so past cases keep theirs."""
 
-    list_display = ["code", "name", "is_complaint", "is_active", "merged_into", "sort_order"]
+    list_display = ["code", "name", "kind", "is_active", "merged_into", "sort_order"]
     list_editable = ["name", "is_active", "sort_order"]
-    list_filter = ["is_active", "is_complaint"]
+    list_filter = ["is_active", "kind"]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -11,10 +11,12 @@ from ninja.security import SessionAuth
 
 import pingjia
 from pingjia.accounts.api import router as accounts_router
+from pingjia.analysis.api import router as analysis_router
 from pingjia.api import errors
 from pingjia.api.auth import BearerToken
 from pingjia.cases.api import router as cases_router
 from pingjia.core.api import router as core_router
+from pingjia.metrics.api import router as metrics_router
 from pingjia.reviews.api import router as reviews_router
 
 api = NinjaAPI(
@@ -34,6 +36,8 @@ api.add_router("/", core_router)
 api.add_router("/", accounts_router)
 api.add_router("/", reviews_router)
 api.add_router("/", cases_router)
+api.add_router("/", analysis_router)
+api.add_router("/", metrics_router)
 
 
 def api_urlpatterns() -> list[Any]:

@@ -249,18 +249,27 @@ def cases_open_automatically(*, batch: int = 1000) -> int:
 
 
 def _open_for_negative(review_ids: list[int], settings: CaseSettings) -> int:
+    """Negative: as the analysis decided (the stars where there are stars, else the text);
+    by the stars alone for a review not analysed yet. The case takes the analysis's category
+    when it is a complaint category."""
     since = timezone.now() - timedelta(days=settings.auto_open_within_days)
-    negative = Review.objects.filter(
-        pk__in=review_ids, rating__lte=settings.negative_max_rating, reviewed_at__gte=since,
-        cases__isnull=True).select_related("store", "customer").order_by("pk")
+    negative = Review.objects.filter(pk__in=review_ids, reviewed_at__gte=since,
+                                     cases__isnull=True).filter(
+        Q(analysis__is_negative=True)
+        | Q(analysis__isnull=True, rating__lte=settings.negative_max_rating),
+    ).select_related("store", "customer", "analysis__category").order_by("pk")
     count = 0
     for review in negative:
-        existing = _open_case_of(review.customer, None, review.store)
+        analysis = getattr(review, "analysis", None)
+        category = analysis.category if analysis is not None else None
+        if category is not None and not category.is_complaint:
+            category = None
+        existing = _open_case_of(review.customer, category, review.store)
         if existing is not None:
             _attach(existing, [review], None)
         else:
             _create(actor=None, reviews=[review], customer=review.customer, store=review.store,
-                    category=None, priority=Priority.NORMAL, title="", note="",
+                    category=category, priority=Priority.NORMAL, title="", note="",
                     source=Case.Source.AUTOMATIC)
         count += 1
     return count

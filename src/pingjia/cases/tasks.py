@@ -1,17 +1,12 @@
-"""Scheduled case work: automatic cases for new negative reviews, and the deadline sweep."""
+"""Scheduled case work: the deadline sweep. (Automatic cases for new negative reviews open
+after their analysis: `pingjia.analysis.tasks`.)"""
 
 from __future__ import annotations
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
-from pingjia.cases.services import case_sweep, cases_open_automatically
-
-
-@db_periodic_task(crontab(minute="*"))
-@lock_task("cases-open-automatically")
-def open_cases_automatically() -> None:
-    cases_open_automatically()
+from pingjia.cases.services import case_sweep
 
 
 @db_periodic_task(crontab(minute="*/5"))

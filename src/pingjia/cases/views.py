@@ -23,6 +23,7 @@ from pingjia.accounts.forms import RevealForm
 from pingjia.accounts.models import Department, Store, User
 from pingjia.accounts.views import client_ip, is_htmx
 from pingjia.analysis.models import Category
+from pingjia.analysis.views import labels_context
 from pingjia.cases import links, selectors, services
 from pingjia.cases.forms import ACTION_FORMS
 from pingjia.cases.models import Case
@@ -118,6 +119,7 @@ def _case_context(request: HttpRequest, user: User, case_id: int, *,
         "accounts.view_personal_data", case.customer))
     return {"case": case, "action_forms": forms_shown, "error": error, "now": timezone.now(),
             "follow_url": follow, "may_reveal": may_reveal,
+            "labels": [labels_context(review, user) for review in case.reviews.all()],
             "open_findings": [f for f in case.findings.all() if f.answered_at is None],
             "failed_action": failed[0].value if failed else ""}
 

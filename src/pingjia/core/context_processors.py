@@ -21,7 +21,9 @@ class NavItem:
 NAVIGATION = [
     NavItem("home", _("Workbench"), ""),
     NavItem("case_list", _("Cases"), "cases.view_case"),
+    NavItem("kpi_month", _("KPIs"), "cases.view_case"),
     NavItem("review_list", _("Reviews"), "reviews.view_review"),
+    NavItem("issue_list", _("Recurring issues"), "reviews.view_review"),
     NavItem("import_upload", _("Import"), "reviews.add_importrun"),
     NavItem("callback_list", _("Call-backs"), "reviews.add_callback"),
     NavItem("department_list", _("Departments"), "accounts.view_department"),

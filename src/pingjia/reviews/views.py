@@ -16,6 +16,7 @@ from pingjia.accounts.access import get_visible_or_404, require_permission
 from pingjia.accounts.forms import RevealForm
 from pingjia.accounts.models import Store, User
 from pingjia.accounts.views import client_ip, is_htmx
+from pingjia.analysis.views import labels_context
 from pingjia.cases.services import complaint_register
 from pingjia.core.errors import ApplicationError
 from pingjia.core.spreadsheets import csv_download
@@ -68,7 +69,8 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
     user = _user(request)
     review = selectors.access_review(user, review_id)
     return render(request, "reviews/review_detail.html",
-                  {"review": review, **selectors.review_detail(review, user=user)})
+                  {"review": review, **selectors.review_detail(review, user=user),
+                   **labels_context(review, user)})
 
 
 # --- the public review form -----------------------------------------------------------------------

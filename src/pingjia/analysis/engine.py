@@ -1,0 +1,64 @@
+"""The organisation's current analysis: its active models (or the cold start) and its taxonomy,
+loaded once per process and reloaded when an administrator changes either."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from threading import Lock
+
+from pingjia.analysis.models import Category, TextModel
+from pingjia.analysis.text.category import CategoryModel, cold_start_category
+from pingjia.analysis.text.pipeline import Analysis, analyse_batch
+from pingjia.analysis.text.sentiment import SentimentModel, cold_start_sentiment
+from pingjia.analysis.text.taxonomy import CategoryDef
+
+Result = Analysis
+
+
+@dataclass(frozen=True)
+class Engine:
+    sentiment: SentimentModel
+    category: CategoryModel
+    taxonomy: tuple[CategoryDef, ...]
+
+    def analyse(self, texts: Sequence[str]) -> list[Analysis]:
+        """Sentiment, category and issues named, in one pass over the texts."""
+        return analyse_batch(texts, sentiment=self.sentiment, category=self.category,
+                             taxonomy=self.taxonomy)
+
+
+_engines: dict[tuple[object, ...], Engine] = {}
+_lock = Lock()
+
+
+def taxonomy() -> tuple[CategoryDef, ...]:
+    return tuple(c.definition() for c in Category.objects.active())
+
+
+def current_engine() -> Engine:
+    """Two queries: the active models' versions and the taxonomy; the models themselves are
+    read from the database (or built for the cold start) only when these change."""
+    active = dict(TextModel.objects.filter(is_active=True).values_list("kind", "version"))
+    definitions = taxonomy()
+    key = (active.get(TextModel.Kind.SENTIMENT), active.get(TextModel.Kind.CATEGORY),
+           definitions)
+    with _lock:
+        engine = _engines.get(key)
+        if engine is None:
+            _engines.clear()
+            engine = _engines[key] = Engine(_sentiment(key[0]), _category(key[1], definitions),
+                                            definitions)
+    return engine
+
+
+def _sentiment(version: str | None) -> SentimentModel:
+    if version is None:
+        return cold_start_sentiment()
+    return SentimentModel.from_bytes(bytes(TextModel.objects.get(version=version).weights))
+
+
+def _category(version: str | None, definitions: tuple[CategoryDef, ...]) -> CategoryModel:
+    if version is None:
+        return cold_start_category(definitions)
+    return CategoryModel.from_bytes(bytes(TextModel.objects.get(version=version).weights))

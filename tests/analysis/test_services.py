@@ -1,0 +1,116 @@
+"""Storing the analysis of reviews, people correcting it, and retraining from the
+organisation's own labels."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from pingjia.accounts.models import AuditAction, AuditEntry
+from pingjia.analysis.models import SOURCE_PERSON, LabelCorrection, ReviewAnalysis, TextModel
+from pingjia.analysis.services import (
+    Correction,
+    model_activate,
+    models_train,
+    review_labels_correct,
+    reviews_analyse,
+    reviews_analyse_new,
+)
+from pingjia.cases.models import Case
+from pingjia.cases.services import cases_open_automatically
+from tests.conftest import Org
+from tests.reviews.factories import make_review
+
+
+def test_every_new_review_gets_sentiment_category_and_issues(org: Org) -> None:
+    angry = make_review(org.store_a, rating=1, text="快递太慢了，等了一个星期，包装也破了")
+    happy = make_review(org.store_a, rating=5, text="味道很好，服务员很热情，下次还来")
+    assert reviews_analyse_new() == 2 and reviews_analyse_new() == 0
+    bad, good = ReviewAnalysis.objects.get(review=angry), ReviewAnalysis.objects.get(review=happy)
+    assert (bad.sentiment, bad.is_negative) == ("negative", True)
+    assert bad.category is not None and bad.category.code == "delivery_logistics"
+    assert any(a["polarity"] == "negative" for a in bad.aspects)
+    assert (good.sentiment, good.is_negative, good.hidden_complaint) == ("positive", False, False)
+    assert bad.sentiment_source.startswith("model:sentiment-")
+
+
+def test_stars_decide_a_negative_review_and_clearly_negative_text_under_five_stars_is_flagged(
+        org: Org) -> None:
+    hidden = make_review(org.store_a, rating=5, text="太难吃了，服务员态度极差，再也不来了")
+    unrated = make_review(org.store_a, rating=None, text="电话投诉：送来的菜是冷的，还少了一份")
+    reviews_analyse(review_ids=[hidden.pk, unrated.pk])
+    hidden_analysis = ReviewAnalysis.objects.get(review=hidden)
+    assert hidden_analysis.is_negative is False and hidden_analysis.hidden_complaint is True
+    assert ReviewAnalysis.objects.get(review=unrated).is_negative is True
+
+
+def test_a_correction_sticks_through_reanalysis_and_is_audited(org: Org) -> None:
+    review = make_review(org.store_a, rating=2, text="快递太慢了")
+    reviews_analyse(review_ids=[review.pk])
+    review_labels_correct(actor=org["handler_a"], review=review, correction=Correction(
+        category="service_attitude", aspects=[{"text": "客服不回复", "polarity": "negative"}]))
+    reviews_analyse(review_ids=[review.pk])
+    analysis = ReviewAnalysis.objects.get(review=review)
+    assert analysis.category is not None and analysis.category.code == "service_attitude"
+    assert analysis.category_source == SOURCE_PERSON
+    assert analysis.aspects == [{"text": "客服不回复", "polarity": "negative"}]
+    assert analysis.sentiment_source != SOURCE_PERSON  # not corrected: still the model's
+    assert set(LabelCorrection.objects.values_list("field", flat=True)) == {"category",
+                                                                           "aspects"}
+    entry = AuditEntry.objects.get(action=AuditAction.LABELS_CORRECTED)
+    assert entry.changes["category"] == ["delivery_logistics", "service_attitude"]
+
+
+def test_only_staff_who_handle_reviews_may_correct(org: Org) -> None:
+    review = make_review(org.store_a, rating=2, text="快递太慢了")
+    with pytest.raises(PermissionDenied):
+        review_labels_correct(actor=org["executive"], review=review,
+                              correction=Correction(sentiment="positive"))
+    with pytest.raises(PermissionDenied):  # another department's store
+        review_labels_correct(actor=org["head_b"], review=review,
+                              correction=Correction(sentiment="positive"))
+    assert not LabelCorrection.objects.exists()
+
+
+def test_a_negative_review_without_stars_opens_a_case_with_its_category(org: Org) -> None:
+    make_review(org.store_a, rating=None, text="客服态度非常恶劣，挂我电话")
+    make_review(org.store_a, rating=None, text="非常满意，谢谢")
+    reviews_analyse_new()
+    cases_open_automatically()
+    case = Case.objects.get()
+    assert case.category is not None and case.category.code == "service_attitude"
+
+
+def test_training_learns_from_corrections_and_keeps_the_old_model_to_roll_back(
+        org: Org) -> None:
+    texts = {"delivery_logistics": ["快递三天才到", "物流太慢了", "送货员迟到两个小时",
+                                    "包裹送错地址", "配送超时很久", "发货太慢"],
+             "service_attitude": ["服务员不理人", "客服态度很差", "前台很不耐烦",
+                                  "店员说话很冲", "服务态度恶劣", "收银员翻白眼"]}
+    for code, phrases in texts.items():
+        for n in range(4):
+            for phrase in phrases:
+                review = make_review(org.store_a, rating=1, text=f"{phrase}{'！' * n}")
+                review_labels_correct(actor=org["manager"], review=review,
+                                      correction=Correction(category=code))
+    praise = ["很好吃", "服务很周到", "环境干净", "上菜很快", "性价比高", "下次还来"]
+    for n in range(8):
+        for phrase in praise:
+            make_review(org.store_a, rating=5, text=f"{phrase}{'！' * n}")
+    outcomes = {o.kind: o for o in models_train(actor=org["manager"], activate="always")}
+    category = outcomes["category"]
+    assert category.model is not None and category.activated
+    assert category.figures is not None and category.figures.n_held_out > 0
+    assert category.current is not None  # the cold start on the same held-out examples
+    stored = TextModel.objects.get(kind="category", is_active=True)
+    assert stored.figures["held_out"]["accuracy"] == category.figures.accuracy
+    assert outcomes["sentiment"].model is not None  # the star-rated reviews taught it
+    # A second training run keeps the first model; rolling back reactivates it.
+    first = stored.version
+    review = make_review(org.store_a, rating=1, text="快递员把包裹扔在门口")
+    review_labels_correct(actor=org["manager"], review=review,
+                          correction=Correction(category="delivery_logistics"))
+    models_train(actor=org["manager"], activate="always")
+    assert TextModel.objects.filter(kind="category").count() == 2
+    model_activate(actor=org["manager"], version=first)
+    assert TextModel.objects.get(kind="category", is_active=True).version == first
