@@ -114,3 +114,16 @@ def test_training_learns_from_corrections_and_keeps_the_old_model_to_roll_back(
     assert TextModel.objects.filter(kind="category").count() == 2
     model_activate(actor=org["manager"], version=first)
     assert TextModel.objects.get(kind="category", is_active=True).version == first
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_review_pushed_in_is_analysed_and_opens_its_case_when_it_commits(org: Org) -> None:
+    from pingjia.reviews.services import review_push
+
+    [outcome] = review_push(actor=org["manager"], items=[{
+        "channel": "app", "external_id": "A-1", "rating": 1,
+        "text": "送货员态度恶劣，还摔坏了包裹", "store_code": org.store_a.code}])
+    analysis = ReviewAnalysis.objects.get(review_id=outcome.review_id)
+    assert analysis.is_negative
+    case = Case.objects.get()
+    assert list(case.reviews.values_list("pk", flat=True)) == [outcome.review_id]

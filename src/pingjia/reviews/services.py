@@ -178,7 +178,16 @@ def _execute(run: ImportRun, data: bytes, *, count_rows: bool) -> ImportRun:
     audit_record(actor=run.created_by, action=AuditAction.IMPORTED, target=run,
                  changes={"created": [None, run.created], "updated": [None, run.updated],
                           "rejected": [None, run.rejected]})
+    reviews_arrived()
     return run
+
+
+def reviews_arrived() -> None:
+    """New reviews are analysed, and the negative ones open their cases, within seconds of
+    the commit that brought them (a periodic task catches anything this misses)."""
+    from pingjia.analysis.tasks import new_reviews  # the analysis builds on reviews
+
+    transaction.on_commit(new_reviews, robust=True)
 
 
 def _import_rows(run: ImportRun, table: Table, fmt: ImportFormat, fields: dict[str, int],
@@ -678,6 +687,7 @@ def review_register(*, actor: User, channel: Channel, text: str, reviewed_at: da
     review.save()
     audit_record(actor=actor, action=AuditAction.CREATED, target=review,
                  changes={"channel": [None, channel.code], "rating": [None, rating]})
+    reviews_arrived()
     return review
 
 
@@ -721,6 +731,7 @@ def review_submit_public(*, store: Store, rating: int, text: str, tags: list[str
         if invitation is not None:
             invitation.review = review
             invitation.save(update_fields=["review"])
+        reviews_arrived()
         return review
 
 
@@ -895,6 +906,7 @@ def review_push(*, actor: User, items: list[dict[str, Any]]) -> list[PushOutcome
         audit_record(actor=actor, action=AuditAction.IMPORTED, target=run,
                      changes={"created": [None, run.created], "updated": [None, run.updated],
                               "stores_created": [None, run.stores_created]})
+    reviews_arrived()
     return [results[index] for index in range(len(items))]
 
 
