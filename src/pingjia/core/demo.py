@@ -183,6 +183,7 @@ def demo_load(*, reviews: int = 3000) -> bool:
                                              "性价比", "商品质量", "物流"]))
     if reviews:
         _load_reviews(reviews)
+        _analyse()
         _load_cases()
     return True
 
@@ -201,6 +202,16 @@ def _load_reviews(total: int) -> None:
                         rating=rating, store=Store.objects.get(code=store),
                         reviewed_at=timezone.now() - timedelta(days=number + 1),
                         customer_name="王先生", customer_phone=f"139{number * 10:08d}")
+
+
+def _analyse() -> None:
+    """Sentiment, category and issues for every review, and the recurring issues, as the
+    background worker would compute them."""
+    from pingjia.analysis.issues import issues_recompute
+    from pingjia.analysis.services import reviews_analyse_new
+
+    reviews_analyse_new()
+    issues_recompute()
 
 
 # The category a demo case gets when it is assigned, by the department of its store.
