@@ -142,3 +142,52 @@ def test_two_people_acting_at_once_cannot_both_succeed(org: Org) -> None:
     case = Case.objects.get(pk=case.pk)
     assert case.state == State.ACCEPTED and case.version == 3
     assert case.events.filter(kind="accept").count() == 1
+
+
+# The actions the loop above does not take, each through the API by the person who may.
+OTHER_ACTIONS = [
+    (State.IN_PROGRESS, "head_a", "wait_customer", lambda o: {"reason": "顾客出差"},
+     lambda c: c.paused_since is not None),
+    (State.IN_PROGRESS, "handler_a", "escalate", lambda o: {"reason": "需要采购配合"},
+     lambda c: c.escalation_level == 1),
+    (State.IN_PROGRESS, "manager", "reassign",
+     lambda o: {"lead_department": o.dept_b.pk, "reason": "属于餐饮部"},
+     lambda c: c.state == State.ASSIGNED and c.lead_department_id is not None),
+    (State.ASSIGNED, "manager", "cancel", lambda o: {"reason_code": "duplicate",
+                                                     "note": "与另一单重复"},
+     lambda c: c.state == State.CANCELLED and c.cancel_reason == "duplicate"),
+    (State.ACCEPTED, "agent", "note", lambda o: {"text": "顾客来电催促"},
+     lambda c: c.events.filter(kind="note").exists()),
+    (State.ACCEPTED, "agent", "contact", lambda o: {"channel": "phone", "text": "已致歉"},
+     lambda c: c.events.filter(kind="contact").exists()),
+    (State.ACCEPTED, "supervisor", "finding", lambda o: {"text": "计划缺少验收标准"},
+     lambda c: c.findings.filter(answered_at__isnull=True).exists()),
+    (State.DEPT_REVIEW, "head_a", "dept_return", lambda o: {"reason": "照片不清楚"},
+     lambda c: c.state == State.IN_PROGRESS),
+]
+
+
+@pytest.mark.parametrize(("state", "persona", "action", "fields", "check"), OTHER_ACTIONS,
+                         ids=[row[2] for row in OTHER_ACTIONS])
+def test_each_other_action_through_the_api(org: Org, state: State, persona: str,
+                                           action: str, fields: Any, check: Any) -> None:
+    case = case_in(org, state)
+    client = bearer(token_for(org, persona, "cases:read", "cases:write"))
+    response = _act(client, case.pk, action, fields(org), case.version)
+    assert response.status_code == 200, response.content
+    assert check(Case.objects.get(pk=case.pk))
+
+
+def test_resume_and_answer_a_finding_through_the_api(org: Org) -> None:
+    case = case_in(org, State.IN_PROGRESS)
+    handler = bearer(token_for(org, "handler_a", "cases:read", "cases:write"))
+    assert _act(handler, case.pk, "wait_customer", {"reason": "等顾客回复"}).status_code == 200
+    assert _act(handler, case.pk, "resume", {}).status_code == 200
+    case_act(case_id=case.pk, actor=org["supervisor"], action="finding",
+             data={"text": "请补充验收标准"})
+    finding = case.findings.get()
+    response = _act(handler, case.pk, "answer_finding",
+                    {"finding": finding.pk, "answer": "已补充"})
+    assert response.status_code == 200
+    finding.refresh_from_db()
+    assert finding.answer == "已补充" and Case.objects.get(pk=case.pk).paused_since is None
