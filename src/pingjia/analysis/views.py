@@ -3,7 +3,7 @@ issues, their trends and reviews, and the staff decisions on them."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django import forms
@@ -24,7 +24,7 @@ from pingjia.analysis.selectors import IssueFilter
 from pingjia.analysis.services import Correction, review_labels_correct
 from pingjia.core.errors import ApplicationError
 from pingjia.reviews.models import Review
-from pingjia.reviews.selectors import access_review, review_page
+from pingjia.reviews.selectors import access_review, after_key, review_page
 
 
 class LabelsForm(forms.Form):
@@ -156,22 +156,13 @@ def issue_detail(request: HttpRequest, issue_id: int) -> HttpResponse:
     if issue.merged_into_id is not None:
         return redirect("issue_detail", issue_id=issues.surviving_issue(issue).pk)
     reviews, next_key = review_page(selectors.issue_reviews(user=user, issue=issue),
-                                    after=_after(request.GET.get("after", "")),
+                                    after=after_key(request.GET.get("after", "")),
                                     limit=ISSUE_REVIEWS_PAGE)
     context = _issue_context(user, issue) | {
         "detail": selectors.issue_detail(user=user, issue=issue, this_week=_this_week()),
         "reviews": reviews,
         "next_after": f"{next_key[0].isoformat()}_{next_key[1]}" if next_key else ""}
     return render(request, "analysis/issue_detail.html", context)
-
-
-def _after(value: str) -> tuple[datetime, int] | None:
-    """The keyset of the `after` parameter: `<ISO time>_<id>`."""
-    moment, _sep, pk = value.rpartition("_")
-    try:
-        return datetime.fromisoformat(moment), int(pk)
-    except ValueError:
-        return None
 
 
 def _decided(request: HttpRequest, issue_id: int, error: str = "") -> HttpResponse:

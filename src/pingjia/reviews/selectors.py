@@ -88,3 +88,12 @@ def access_review(user: User, review_id: int) -> Review:
     review: Review = get_visible_or_404(
         Review.objects.select_related("channel", "store", "customer"), user, pk=review_id)
     return review
+
+
+def after_key(value: str) -> tuple[datetime, int] | None:
+    """The keyset of the `after` parameter: `<ISO time>_<id>`."""
+    moment, _, pk = value.rpartition("_")
+    try:
+        return datetime.fromisoformat(moment), int(pk)
+    except ValueError:
+        return None

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from datetime import datetime
-
 import segno
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -39,23 +37,14 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
-def _after(value: str) -> tuple[datetime, int] | None:
-    """The keyset of the `after` parameter: `<ISO time>_<id>`."""
-    moment, _, pk = value.rpartition("_")
-    try:
-        return datetime.fromisoformat(moment), int(pk)
-    except ValueError:
-        return None
-
-
 @require_GET
 def review_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     require_permission(user, "reviews.view_review")
     form = ReviewFilterForm(request.GET, user=user)
     reviews = selectors.review_list(user=user, filters=form.review_filter())
-    page, next_key = selectors.review_page(reviews, after=_after(request.GET.get("after", "")),
-                                           limit=PAGE_SIZE)
+    after = selectors.after_key(request.GET.get("after", ""))
+    page, next_key = selectors.review_page(reviews, after=after, limit=PAGE_SIZE)
     query = request.GET.copy()
     query.pop("after", None)
     context = {"form": form, "reviews": page, "query": query.urlencode(),
