@@ -29,11 +29,15 @@ def _as(page: Any, base: str, persona: str, case_id: int) -> None:
 def _act(page: Any, action: str, fields: dict[str, str], selects: dict[str, str] | None = None
          ) -> None:
     page.click(f"#open-{action}")
+    page.wait_for_selector(f"#form-{action}.show")  # the form has finished opening
     for name, value in fields.items():
         page.fill(f"#id_{action}_{name}", value)
     for name, value in (selects or {}).items():
         page.select_option(f"#id_{action}_{name}", value)
-    page.click(f"#submit-{action}")
+    with page.expect_response(lambda r: r.request.method == "POST"
+                              and r.url.endswith(f"/{action}/")) as answer:
+        page.click(f"#submit-{action}")
+    assert answer.value.status == 200, answer.value.status
     # The case body is swapped in place; its form for this action goes away.
     page.wait_for_selector(f"#submit-{action}", state="detached")
 
