@@ -129,7 +129,7 @@ def fill_cases(total: int) -> None:
                     "opened_at", "opened_by", "stage_entered_at", "stage_due_at",
                     "stage_risk_at", "stage_status", "paused_since", "escalation_level",
                     "cancel_reason", "closed_at"]
-    round_columns = ["case", "number", "started_at", "plan_measures", "plan_deadline",
+    round_columns = ["case", "number", "department", "started_at", "plan_measures", "plan_deadline",
                      "plan_goal", "planned_at", "report_text", "report_evidence",
                      "reported_at", "feedback_done", "feedback_root_cause", "feedback_result",
                      "feedback_prevention", "dept_approved_at", "rejections",
@@ -181,7 +181,7 @@ def fill_cases(total: int) -> None:
             action, actor = LEAVE[state]
             following = PATH[PATH.index(state) + 1] if state != "follow_up" else "closed"
             if state == "registered":
-                case["lead"] = lead
+                case["lead"] = current["department"] = lead
             elif state == "assigned":
                 case["handler"] = handler
             elif state == "accepted":
@@ -208,7 +208,7 @@ def fill_cases(total: int) -> None:
                     following = "assigned"
                     case["round"] += 1
                     rounds.append({"number": case["round"], "started_at": leave,
-                                   "rejections": 0})
+                                   "department": case["lead"], "rejections": 0})
             events.append((stage[0], leave, who[actor], action, state, following))
             if following == "closed":
                 case.update(state="closed", closed=leave)
@@ -252,7 +252,7 @@ def fill_cases(total: int) -> None:
             on_time = (r["rectified_at"] <= r["rectify_due_at"]) if "rectified_at" in r \
                 else None
             write.add(CaseRound, round_columns, (
-                number, r["number"], write.stamp(r["started_at"]),
+                number, r["number"], r.get("department"), write.stamp(r["started_at"]),
                 "更换灯具" if planned else "", write.stamp(r.get("plan_deadline")),
                 "照度达标" if planned else "", write.stamp(r.get("planned_at")),
                 "已整改" if "reported_at" in r else "", "", write.stamp(r.get("reported_at")),

@@ -46,6 +46,18 @@ def test_an_unsatisfied_customer_starts_a_second_round_and_the_first_stays_intac
     assert case.lead_department == org.dept_a
 
 
+def test_each_round_keeps_the_department_that_led_it(org: Org) -> None:
+    case = case_in(org, State.FOLLOW_UP)
+    assert case.rounds.get().department == org.dept_a
+    case_act(case_id=case.pk, actor=org["manager"], action="follow_up",
+             data={"verdict": "not_satisfied", "note": "灯还是暗"})
+    case = case_act(case_id=case.pk, actor=org["manager"], action="reassign",
+                    data={"lead_department": org.dept_b.pk, "reason": "属于餐饮部"})
+    first, second = case.rounds.order_by("number")
+    # The KPIs count the first round for the department that rectified it.
+    assert (first.department, second.department) == (org.dept_a, org.dept_b)
+
+
 def test_rejection_returns_the_case_to_the_department_with_the_reasons_counted(
         org: Org) -> None:
     case = case_in(org, State.AUDIT)

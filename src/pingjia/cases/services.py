@@ -329,8 +329,14 @@ def _current_round(case: Case) -> CaseRound:
     return case.rounds.get(number=case.round)
 
 
+def _lead(case: Case, department: Department) -> None:
+    """Make `department` the case's lead department, and the current round's."""
+    case.lead_department = department
+    CaseRound.objects.filter(case=case, number=case.round).update(department=department)
+
+
 def _assign(case: Case, actor: User, data: dict[str, Any], now: datetime) -> None:
-    case.lead_department = data["lead_department"]
+    _lead(case, data["lead_department"])
     case.co_departments.set(data["co_departments"])
     if data.get("category") is not None:
         case.category = data["category"]
@@ -340,7 +346,7 @@ def _assign(case: Case, actor: User, data: dict[str, Any], now: datetime) -> Non
 
 
 def _reassign(case: Case, actor: User, data: dict[str, Any], now: datetime) -> None:
-    case.lead_department = data["lead_department"]
+    _lead(case, data["lead_department"])
     case.co_departments.set(data["co_departments"])
     case.handler = None
     case.escalation_level = 0
@@ -421,7 +427,8 @@ def _follow_up(case: Case, actor: User, data: dict[str, Any], now: datetime) -> 
     # 二次整改: a new round with the same lead department; the earlier round stays intact.
     case.round += 1
     case.escalation_level = 0
-    CaseRound.objects.create(case=case, number=case.round, started_at=now)
+    CaseRound.objects.create(case=case, number=case.round, started_at=now,
+                             department=case.lead_department)
     _move(case, State.ASSIGNED, now)
 
 

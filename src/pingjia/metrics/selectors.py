@@ -19,8 +19,22 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from django.conf import settings
-from django.db.models import Count, Exists, F, FloatField, Func, OuterRef, Q
+from django.db.models import (
+    Aggregate,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Cast, Round
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -155,8 +169,9 @@ def kpi_departments(user: User | None) -> list[Department]:
 def department_kpis(*, month: date, user: User | None,
                     now: datetime | None = None) -> list[DepartmentKpi]:
     """The KPIs of `month` (its first day) for every department the user may see, then the
-    totals row. Definitions (calendar months in settings.TIME_ZONE; a round's or an event's
-    department is its case's lead department):
+    totals row. Definitions (calendar months in settings.TIME_ZONE; a round's department is
+    the department that led it, `CaseRound.department`; an event's is its case's lead
+    department):
 
     - negative reviews (差评数量): reviews written in the month (`reviewed_at`) that belong to a
       case led by the department. A review counts as negative when it is at most
@@ -171,8 +186,9 @@ def department_kpis(*, month: date, user: User | None,
       `target_satisfaction` or more.
     - repeat negative rate (重复差评率): the month's negative reviews of the department whose
       case has a store and a category, and that were written within
-      `repeat_window_days` after a round of a case of the same department, store and category
-      was rectified (this case's earlier round included) / the month's negative reviews.
+      `repeat_window_days` after a round led by the same department, of a case of the same
+      store and category, was rectified (this case's earlier round included) / the month's
+      negative reviews.
       Target: `target_repeat` or less.
     - first-pass audit approval: rounds rectified in the month with no rejection / rounds
       rectified in the month.
@@ -193,20 +209,19 @@ def department_kpis(*, month: date, user: User | None,
     departments = kpi_departments(user)
     ids = frozenset(d.pk for d in departments)
     live = ~Q(case__state=State.CANCELLED)
-    # Stage records carry their department, so they skip the join to the case; a subquery
-    # of the (few) cancelled cases keeps the same rule.
-    stage_live = ~Q(case__in=Case.objects.filter(state=State.CANCELLED).values("pk"))
+    # Rounds and stage records carry their department, so they skip the join to the case;
+    # a subquery of the (few) cancelled cases keeps the same rule.
+    not_cancelled = ~Q(case__in=Case.objects.filter(state=State.CANCELLED).values("pk"))
 
     reviews = _negative_reviews(ids, start, end, live)
     repeats = _repeats(reviews, ids, start, end, live,
                        timedelta(days=case_settings.repeat_window_days))
-    rounds = _round_counts(ids, start, end, min(end, now), live)
+    rounds = _round_counts(ids, start, end, min(end, now), not_cancelled)
     events = _event_counts(ids, start, end, live)
-    stages_due = _stage_deadlines(ids, start, min(end, now), stage_live)
+    stages_due = _stage_deadlines(ids, start, min(end, now), not_cancelled)
     # The review management's own stages (no department) join the totals of those who see
     # every department.
-    durations = _stage_durations(ids | ({None} if _visible(user) is None else set()), start,
-                                 end, stage_live)
+    durations = _stage_durations(ids, _visible(user) is None, start, end, not_cancelled)
 
     def ratio(numerator: int, denominator: int, target: float | None = None,
               at_most: bool = False) -> Ratio:
@@ -273,11 +288,10 @@ def _repeats(reviews: dict[int, dict[int, tuple[int | None, int | None, float]]]
     a repeat; the matching is a binary search per review."""
     rectified: dict[tuple[int, int, int], list[float]] = defaultdict(list)
     for department, store, category, at in CaseRound.objects.filter(
-            live, _in("rectified_at", start - window, end)).order_by().values_list(
-            "case__lead_department_id", "case__store_id", "case__category_id",
-            _Epoch("rectified_at")):
-        if department in ids and store is not None and category is not None:
-            rectified[(department, store, category)].append(at)
+            live, _in("rectified_at", start - window, end), department__in=ids,
+            case__store__isnull=False, case__category__isnull=False).order_by().values_list(
+            "department", "case__store_id", "case__category_id", _Epoch("rectified_at")):
+        rectified[(department, store, category)].append(at)
     for times in rectified.values():
         times.sort()
     seconds = window.total_seconds()
@@ -298,26 +312,29 @@ def _repeats(reviews: dict[int, dict[int, tuple[int | None, int | None, float]]]
 
 def _round_counts(ids: frozenset[int], start: datetime, end: datetime, passed: datetime,
                   live: Q) -> dict[int, dict[str, int]]:
-    """Per department, the round figures of the month in one grouped query; `passed` is the
-    month's end or now, whichever is earlier (a deadline still ahead is not yet missed)."""
-    due = _in("rectify_due_at", start, end) & (
-        Q(rectify_due_at__lt=passed) | Q(rectified_at__isnull=False))
-    rectified = _in("rectified_at", start, end)
-    followed_up = _in("followed_up_at", start, end)
-    started = _in("started_at", start, end)
-    rows = CaseRound.objects.filter(
-        live, due | rectified | followed_up | started,
-    ).order_by().values("case__lead_department").annotate(
-        due=Count("pk", filter=due),
-        on_time=Count("pk", filter=due & Q(rectified_at__lte=F("rectify_due_at"))),
-        rectified=Count("pk", filter=rectified),
-        first_pass=Count("pk", filter=rectified & Q(rejections=0)),
-        followed_up=Count("pk", filter=followed_up),
-        satisfied=Count("pk", filter=followed_up & Q(verdict=Verdict.SATISFIED)),
-        started=Count("pk", filter=started),
-        later_round=Count("pk", filter=started & Q(number__gte=2)),
-    )
-    return _by_department(rows, "case__lead_department", ids)
+    """Per department that led the rounds, the round figures of the month; `passed` is the
+    month's end or now, whichever is earlier (a deadline still ahead is not yet missed). One
+    query: a grouped count per time column, each read from its own covering index."""
+    rounds = CaseRound.objects.filter(live, department__in=ids).order_by()
+    parts = {  # (rounds of the month by one time, the figure's name, its subset, its name)
+        "due": (rounds.filter(_in("rectify_due_at", start, end),
+                              Q(rectify_due_at__lt=passed) | Q(rectified_at__isnull=False)),
+                "on_time", Q(rectified_at__lte=F("rectify_due_at"))),
+        "rectified": (rounds.filter(_in("rectified_at", start, end)),
+                      "first_pass", Q(rejections=0)),
+        "followed_up": (rounds.filter(_in("followed_up_at", start, end)),
+                        "satisfied", Q(verdict=Verdict.SATISFIED)),
+        "started": (rounds.filter(_in("started_at", start, end)),
+                    "later_round", Q(number__gte=2)),
+    }
+    counted = [query.values_list("department").annotate(
+        figure=Value(name), count=Count("pk"), subset=Count("pk", filter=subset))
+        for name, (query, _subset_name, subset) in parts.items()]
+    found: dict[int, dict[str, int]] = defaultdict(dict)
+    for department, name, count, subset in counted[0].union(*counted[1:], all=True):
+        found[department][name] = count
+        found[department][parts[name][1]] = subset
+    return found
 
 
 def _event_counts(ids: frozenset[int], start: datetime, end: datetime, live: Q
@@ -335,43 +352,64 @@ def _stage_deadlines(ids: frozenset[int], start: datetime, passed: datetime, liv
                      ) -> dict[int, tuple[int, int]]:
     """Per department that held the stages: (overdue, due) of the stages whose deadline fell
     in the month before `passed`."""
-    rows = CaseStage.objects.filter(live, _in("due_at", start, passed)).order_by().values(
-        "department").annotate(due=Count("pk"), overdue=Count("pk", filter=Q(overdue=True)))
-    return {pk: (row["overdue"], row["due"])
-            for pk, row in _by_department(rows, "department", ids).items()}
+    rows = CaseStage.objects.filter(live, _in("due_at", start, passed), department__in=ids
+                                    ).order_by().values("department").annotate(
+        due=Count("pk"), overdue=Count("pk", filter=Q(overdue=True)))
+    return {row["department"]: (row["overdue"], row["due"]) for row in rows}
 
 
-def _stage_durations(ids: frozenset[int | None], start: datetime, end: datetime, live: Q
-                     ) -> dict[int | None, dict[str, list[float]]]:
-    """Per department that held the stages (None: the review management) and state, the
-    hours of the stages that ended in the month. One query returns one float per stage
-    (measured: faster than a window function per group in SQLite); the averages and
-    percentiles are then exact, for the totals row too."""
-    durations: dict[int | None, dict[str, list[float]]] = defaultdict(
-        lambda: defaultdict(list))
-    for department, state, seconds in CaseStage.objects.filter(
-            live, _in("left_at", start, end)).order_by().values_list(
-            "department_id", "state", _Epoch("left_at") - _Epoch("entered_at")):
-        if department in ids:
-            durations[department][state].append(seconds / 3600)
+class _JoinedSeconds(Aggregate):
+    """A group's durations in whole seconds, as one comma-separated text. A month's stages
+    are over a hundred thousand rows at scale; fetched one row each, they cost a microsecond
+    apiece in Python, while one text per group is parsed by numpy at C speed (measured: a
+    third of the time)."""
+
+    function = "GROUP_CONCAT"
+    output_field = TextField()
+
+    def __init__(self, expression: Any) -> None:
+        # Rounded: julianday() arithmetic leaves 3599.9997 for an hour.
+        super().__init__(Cast(Round(expression), IntegerField()))
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection,
+                           template="STRING_AGG(CAST(%(expressions)s AS text), ',')", **extra)
+
+
+def _stage_durations(ids: frozenset[int], management: bool, start: datetime, end: datetime,
+                     live: Q) -> dict[int | None, dict[str, np.ndarray]]:
+    """Per department that held the stages (None: the review management, when `management`)
+    and state, the seconds of the stages that ended in the month; the averages and
+    percentiles are then exact, for the totals row too. The department and state conditions
+    let the index hand the rows over already grouped (department, state, left_at)."""
+    stages = CaseStage.objects.filter(live, _in("left_at", start, end), state__in=STAGES)
+    held = [stages.filter(department__in=ids)]
+    if management:
+        held.append(stages.filter(department__isnull=True))
+    grouped = [query.order_by().values_list("department", "state").annotate(
+        seconds=_JoinedSeconds(_Epoch("left_at") - _Epoch("entered_at"))) for query in held]
+    durations: dict[int | None, dict[str, np.ndarray]] = defaultdict(dict)
+    for department, state, seconds in grouped[0].union(*grouped[1:], all=True):
+        durations[department][state] = np.array(seconds.split(","), dtype=np.float64)
     return durations
 
 
-def _stage_times(by_state: dict[str, list[float]]) -> tuple[StageTime, ...]:
+def _stage_times(by_state: dict[str, np.ndarray]) -> tuple[StageTime, ...]:
     times = []
     for state in STAGES:
-        hours = sorted(by_state.get(state, ()))
-        if not hours:
+        seconds = by_state.get(state)
+        if seconds is None or not len(seconds):
             times.append(StageTime(state, 0, None, None))
             continue
         # Nearest rank: the smallest value with at least 90% of the values at or below it.
-        p90 = hours[math.ceil(0.9 * len(hours)) - 1]
-        times.append(StageTime(state, len(hours), sum(hours) / len(hours), p90))
+        rank = math.ceil(0.9 * len(seconds)) - 1
+        p90 = float(np.partition(seconds, rank)[rank])
+        times.append(StageTime(state, len(seconds), float(seconds.mean()) / 3600, p90 / 3600))
     return tuple(times)
 
 
 def _totals(rows: Iterable[DepartmentKpi],
-            durations: dict[int | None, dict[str, list[float]]],
+            durations: dict[int | None, dict[str, np.ndarray]],
             case_settings: CaseSettings) -> DepartmentKpi:
     rows = list(rows)
     empty = Ratio(0, 0)
@@ -380,10 +418,10 @@ def _totals(rows: Iterable[DepartmentKpi],
         summed = sum((getattr(row, name) for row in rows), empty)
         return Ratio(summed.numerator, summed.denominator, target, at_most)
 
-    merged: dict[str, list[float]] = defaultdict(list)
+    merged: dict[str, list[np.ndarray]] = defaultdict(list)
     for by_state in durations.values():
-        for state, hours in by_state.items():
-            merged[state].extend(hours)
+        for state, seconds in by_state.items():
+            merged[state].append(seconds)
     return DepartmentKpi(
         department=None,
         negative_reviews=sum(row.negative_reviews for row in rows),
@@ -395,4 +433,5 @@ def _totals(rows: Iterable[DepartmentKpi],
         overdue_stages=total("overdue_stages"),
         rejections=sum(row.rejections for row in rows),
         escalations=sum(row.escalations for row in rows),
-        stage_times=_stage_times(merged))
+        stage_times=_stage_times({state: np.concatenate(parts)
+                                  for state, parts in merged.items()}))
