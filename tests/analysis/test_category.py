@@ -153,6 +153,27 @@ def test_trained_model_learns_the_corrections(trained: CategoryModel) -> None:
     assert [g.code for g in guesses] == ["service_attitude", "delivery_logistics"]
 
 
+def test_training_on_a_base_keeps_the_categories_the_corrections_never_mention(
+    cold: CategoryModel,
+) -> None:
+    model = train_category(_corrections(), DEFAULT_TAXONOMY, base=cold).model
+    refund, rude = model.predict(["申请退货一直不处理，售后推卸责任", "客服很凶"], DEFAULT_TAXONOMY)
+    assert set(cold.codes) <= set(model.codes)
+    # The base's score for 售后 competes with categories trained on the corrections alone.
+    assert "after_sales" in (refund.code, *refund.secondary)
+    assert rude.code == "service_attitude"
+
+
+def test_a_model_trained_on_a_base_is_one_linear_model_that_round_trips(
+    cold: CategoryModel,
+) -> None:
+    model = train_category(_corrections(), DEFAULT_TAXONOMY, base=cold).model
+    copy = CategoryModel.from_bytes(model.to_bytes())
+    texts = [*CLEAR_CASES, "非常满意，推荐", ""]
+    assert model.weights.shape == (len(model.vocabulary), len(model.codes))
+    assert copy.predict(texts, DEFAULT_TAXONOMY) == model.predict(texts, DEFAULT_TAXONOMY)
+
+
 def test_a_retired_code_is_never_given(trained: CategoryModel) -> None:
     taxonomy = tuple(c for c in DEFAULT_TAXONOMY if c.code != "service_attitude")
     guesses = trained.predict(["客服很凶", "服务员不理人"], taxonomy)

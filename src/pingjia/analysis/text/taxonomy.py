@@ -192,6 +192,26 @@ DEFAULT_TAXONOMY: tuple[CategoryDef, ...] = (
             "等了很久",
             "外卖",
             "漏液",
+            # Added from the kinds of delivery complaint that the phrases above missed in the
+            # training split of the development data: slow arrival, goods damaged or leaking in
+            # transit, wrong or missing items and invoices, the courier and the pick-up point.
+            "到货慢",
+            "送货慢",
+            "才到",
+            "还没到",
+            "碰烂",
+            "撞烂",
+            "压烂",
+            "漏了",
+            "发票",
+            "少发了",
+            "赠品没有",
+            "礼品",
+            "签收",
+            "代收点",
+            "快递员",
+            "运输",
+            "送到",
         ),
     ),
     CategoryDef(
