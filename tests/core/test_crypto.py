@@ -74,3 +74,17 @@ def test_malformed_key_is_reported() -> None:
     with override_settings(PINGJIA_FIELD_KEYS=["not-a-key"]), \
             pytest.raises(ImproperlyConfigured, match="32 bytes"):
         crypto.encrypt("x")
+
+
+def test_lookup_hash_is_the_hmac_of_kind_and_normalised_value() -> None:
+    # Stored hashes must keep matching: the formula is fixed, however it is computed.
+    import hashlib
+    import hmac
+
+    from django.conf import settings
+
+    for value, kind, normalised in [("+86 138-1234-1234", "phone", "13812341234"),
+                                    (" A@B.cn ", "email", "a@b.cn"), ("小  王", "text", "小 王")]:
+        expected = hmac.new(settings.PINGJIA_LOOKUP_KEY.encode(), f"{kind}:{normalised}".encode(),
+                            hashlib.sha256).hexdigest()
+        assert crypto.lookup_hash(value, kind) == expected

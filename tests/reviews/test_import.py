@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from io import StringIO
 
 import pytest
@@ -308,3 +309,59 @@ def test_a_failure_in_a_chunk_leaves_none_of_its_rows(db: None,
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM reviews_review_fts_pause")
             assert cursor.fetchone()[0] == 0
+
+
+def test_the_import_looks_reviews_up_by_key_without_ordering_them(db: None) -> None:
+    # Ordered newest first (the model's order), SQLite walks the time index and reads every
+    # review for each chunk of the file: an import would slow down as the table grows.
+    from django.test.utils import CaptureQueriesContext
+
+    data = csv("R1,2025-01-02,1,太慢,小王,13812341234,,店1", "R2,2025-01-03,5,很好,,,,")
+    with CaptureQueriesContext(connection) as first:
+        run_import(data)
+    with CaptureQueriesContext(connection) as again:
+        run_import(data)
+    reads = [q["sql"] for q in [*first.captured_queries, *again.captured_queries]
+             if q["sql"].startswith("SELECT") and re.search(r"\breviews_review\b", q["sql"])]
+    assert len(reads) >= 3
+    assert not [sql for sql in reads if "ORDER BY" in sql]
+
+
+def test_the_fingerprint_of_a_row_is_the_same_for_text_and_typed_cells(db: None) -> None:
+    # Rows read before keep being recognised: the hash of a CSV row (all text, joined at once)
+    # is the one every row has had, the salt and the cells as one string.
+    import hashlib
+
+    from pingjia.reviews.services import _source_hash
+
+    salted = hashlib.blake2b(b"salt\x1d", digest_size=16)
+
+    def expected(raw: str) -> str:
+        return hashlib.blake2b(f"salt\x1d{raw}".encode(), digest_size=16).hexdigest()
+
+    assert _source_hash(salted, ["R1", "5", "太慢"]) == expected("R1\x1f5\x1f太慢")
+    assert _source_hash(salted, ["R1", 5.0, "太慢"]) == expected("R1\x1f5.0\x1f太慢")
+    assert _source_hash(salted, ["R1", "5", "太慢"]) == expected("R1\x1f5\x1f太慢")  # salt kept
+
+
+def test_reviews_with_and_without_tags_keep_their_own_values(db: None) -> None:
+    header = "评价ID,评价时间,评分,评价内容,标签"
+    run_import(f"{header}\nR1,2025-01-02 08:00,2,慢,\"太慢,不热\"\nR2,2025-01-03 09:30,5,好,\n"
+               .encode())
+    first, second = Review.objects.get(external_id="R1"), Review.objects.get(external_id="R2")
+    assert (first.tags, second.tags, second.images, second.sub_scores) == (["太慢", "不热"], [],
+                                                                           [], {})
+    assert first.received_at == second.received_at
+    assert (first.reviewed_at.isoformat(), second.reviewed_at.isoformat()) == (
+        "2025-01-02T00:00:00+00:00", "2025-01-03T01:30:00+00:00")
+
+
+def test_channel_and_store_are_indexed_only_as_the_first_column_of_wider_indexes(
+        db: None) -> None:
+    # Every index costs each imported row; these two columns need none of their own.
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, "reviews_review")
+    indexed = [c["columns"] for c in constraints.values() if c["index"] or c["unique"]]
+    for column in ("channel_id", "store_id"):
+        assert [column] not in indexed
+        assert any(columns[:1] == [column] and len(columns) > 1 for columns in indexed)

@@ -64,9 +64,11 @@ def test_imported_and_appended_reviews_are_searchable(db: None) -> None:
     assert matching(Review.objects.all(), "杂音").count() == 1
 
 
-def test_reviews_written_in_bulk_by_an_import_and_one_by_one_are_all_found(org: Org) -> None:
+def test_reviews_written_in_bulk_by_an_import_and_one_by_one_are_all_found(
+        org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
     from pingjia.reviews import services
 
+    monkeypatch.setattr(services, "CHUNK", 1000)
     channel = Channel.objects.get(code="dianping")
     rows = "\n".join(f"R{n},2025-01-02,2,第{n}家的耳机有杂音" for n in range(1, 2_502))
     data = f"评价ID,评价时间,评分,评价内容\n{rows}\n".encode()

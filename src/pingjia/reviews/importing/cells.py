@@ -179,7 +179,7 @@ def moment(value: Cell, tz: ZoneInfo) -> datetime | None:
     13 digits (milliseconds), which API exports use. Two-digit years are refused:
     "25/1/2" is ambiguous between day-first and year-first.
     """
-    if value is None:
+    if value is None or value == "":  # most rows have no append review, nor its time
         return None
     if isinstance(value, bool):
         raise ValueError(f"unreadable date: {text(value)}")

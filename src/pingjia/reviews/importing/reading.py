@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TypeAlias, TypeVar
+from typing import TypeAlias, TypeVar, cast
 
 import python_calamine
 
@@ -255,8 +255,13 @@ def _read_text(data: bytes, filename: str) -> Table:
     # The csv reader yields one list per record, so a review with line breaks inside
     # quotes is still one row, the same as Excel shows it.
     numbered = _guard_csv(enumerate(reader, start=1))
-    headers, rows = _split_header(numbered, list)
+    headers, rows = _split_header(numbered, _text_row)
     return Table(headers=headers, rows=rows, encoding=encoding)
+
+
+def _text_row(raw: list[str]) -> list[Cell]:
+    """A CSV record as it comes: the csv reader makes a new list for each, nothing to copy."""
+    return cast(list[Cell], raw)
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -320,8 +325,13 @@ def _data_rows(
 
 
 def _is_blank(cells: Sequence[Cell]) -> bool:
-    """A row of empty or whitespace-only cells is a gap a person left, not a review."""
-    return all(value is None or (isinstance(value, str) and not value.strip()) for value in cells)
+    """A row of empty or whitespace-only cells is a gap a person left, not a review. A row of
+    text (every CSV row) is checked in one step."""
+    try:
+        return not "".join(cells).strip()  # type: ignore[arg-type]
+    except TypeError:
+        return all(value is None or (isinstance(value, str) and not value.strip())
+                   for value in cells)
 
 
 def _cell_as_text(value: object) -> str:
