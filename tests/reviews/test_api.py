@@ -66,10 +66,11 @@ def test_batch_answers_each_review_on_its_own(org: Org, writer: Client) -> None:
     assert [r["index"] for r in results] == list(range(6))
     assert [r["status"] for r in results] == ["created", "rejected", "rejected", "rejected",
                                               "rejected", "created"]
-    assert "out of range" in results[1]["error"]
-    assert "unknown channel" in results[2]["error"]
+    # In the organisation's language (Simplified Chinese unless the request asks otherwise).
+    assert "评分超出 1–5 的范围" in results[1]["error"]
+    assert "未知渠道：nowhere" in results[2]["error"]
     assert "external_id" in results[3]["error"]
-    assert "unreadable date" in results[4]["error"]
+    assert results[4]["error"] == "无法识别的日期：昨天"
     assert results[0]["error"] == "" and results[1]["id"] is None
     assert (body["created"], body["rejected"]) == (2, 4)
     assert sorted(Review.objects.values_list("external_id", flat=True)) == ["6", "M-1"]

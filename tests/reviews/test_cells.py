@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pingjia.reviews.importing import cells
 from pingjia.reviews.importing.reading import Cell
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _english() -> Iterator[None]:
+    """The reasons are checked in the source language; the import tests check them in the
+    default one, Simplified Chinese."""
+    with translation.override("en"):
+        yield
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

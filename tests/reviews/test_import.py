@@ -51,7 +51,7 @@ def test_gbk_file_keeps_good_rows_and_reports_bad_ones_by_row(db: None) -> None:
     assert (run.rows_read, run.created, run.rejected) == (5, 2, 3)
     reasons = {e["row"]: e["reason"] for e in run.errors}
     assert set(reasons) == {3, 4, 6}
-    assert "1–5" in reasons[3] and "date" in reasons[4] and "neither" in reasons[6]
+    assert "1–5" in reasons[3] and "日期" in reasons[4] and reasons[6] == "既没有评价内容也没有评分"
     assert run.errors[0]["values"]["评价内容"] == "评分超出范围"
     review = Review.objects.get(external_id="R1")
     assert review.text == "出餐太慢了，等了四十分钟" and review.rating == 1

@@ -278,7 +278,7 @@ def test_xlsx_cells_through_the_cell_parsers() -> None:
     rows = [cells_ for _, cells_ in read_table(xlsx(review_sheet)).rows]
     assert cells.identifier(rows[0][0]) == "123456789012345678"
     assert cells.identifier(rows[1][0]) == "123456789012"
-    with pytest.raises(ValueError, match="lost its digits"):
+    with pytest.raises(ValueError, match="丢失了位数"):
         cells.identifier(rows[2][0])
     assert cells.moment(rows[0][1], tz) == datetime(2025, 1, 2, 12, 30, tzinfo=tz)
     assert cells.moment(rows[1][1], tz) == datetime(2025, 1, 1, 12, 0, tzinfo=tz)

@@ -934,9 +934,10 @@ def review_push(*, actor: User, items: list[dict[str, Any]]) -> list[PushOutcome
         channel = channels.get(str(item.get("channel", "")))
         error = ""
         if channel is None:
-            error = f"unknown channel {item.get('channel')!r}"
+            error = _("unknown channel: %(code)s") % {"code": item.get("channel")}
         elif not str(item.get("external_id") or "").strip():
-            error = "external_id is required: with the channel it makes the request idempotent"
+            error = _("external_id is required: with the channel it makes the request "
+                      "idempotent")
         if error:
             results[index] = PushOutcome(index, Outcome.REJECTED, error=error)
             continue
@@ -945,7 +946,7 @@ def review_push(*, actor: User, items: list[dict[str, Any]]) -> list[PushOutcome
             values = [_push_cell(item.get(name)) for name in PUSH_FIELDS]
             sub_scores = item.get("sub_scores") or {}
             if not isinstance(sub_scores, dict):
-                raise RowError("sub_scores must be an object of name: 1–5")
+                raise RowError(_("sub_scores must be an object of name: 1–5"))
             scores = {str(name): len(PUSH_FIELDS) + i for i, name in enumerate(sub_scores)}
             values += [_push_cell(v) for v in sub_scores.values()]
             row = parse_row(values, index, fmt=FORMATS["generic"], fields=fields,
@@ -975,4 +976,4 @@ def _push_cell(value: Any) -> Any:
         return "\n".join(str(v) for v in value)
     if value is None or isinstance(value, str | int | float):
         return value
-    raise RowError(f"unexpected value {value!r}")
+    raise RowError(_("unexpected value: %(value)r") % {"value": value})

@@ -2,8 +2,8 @@
 
 Every function takes a raw `Cell` (as `reading.read_table` returns it: str from CSV,
 native types from spreadsheets) and either returns a clean value or raises
-ValueError with a short English reason, shown to the user beside the row number.
-Pure Python, so the rules can be tested without a database.
+ValueError with a short reason in the reader's language, shown beside the row number.
+No database: the rules are tested without one.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import re
 import unicodedata
 from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
+
+from django.utils.translation import gettext as _
 
 from pingjia.reviews.importing.reading import Cell
 
@@ -53,7 +55,12 @@ def text(value: Cell) -> str:
 
 
 def _lost_digits(shown: str) -> ValueError:
-    return ValueError(f"the id lost its digits in Excel (shown as {shown}): export it as text")
+    return ValueError(_("the id lost its digits in Excel (shown as %(shown)s): export it as "
+                        "text") % {"shown": shown})
+
+
+def _unreadable_date(written: str) -> ValueError:
+    return ValueError(_("unreadable date: %(value)s") % {"value": written})
 
 
 def _compact(value: str) -> str:
@@ -62,13 +69,14 @@ def _compact(value: str) -> str:
     return _WHITESPACE.sub("", normalized)
 
 
-def _integral_text(value: int | float, what: str) -> str:
+def _integral_text(value: int | float, refusal: str) -> str:
+    """`refusal`: the reason, with %(value)s for the value."""
     if isinstance(value, bool):
-        raise ValueError(f"not {what}: {text(value)}")
+        raise ValueError(refusal % {"value": text(value)})
     if isinstance(value, int):
         return str(value)
     if not math.isfinite(value) or not value.is_integer():
-        raise ValueError(f"not {what}: {value}")
+        raise ValueError(refusal % {"value": value})
     if abs(value) >= _MAX_EXACT_FLOAT:
         # Excel keeps 15 significant digits; the rest of an 18-digit id is gone already.
         raise _lost_digits(f"{value:.5E}")
@@ -89,9 +97,9 @@ def identifier(value: Cell) -> str:
             and "e" not in value and "E" not in value:
         return value  # the usual id: nothing to normalise, and it cannot be "1E17"
     if isinstance(value, int | float):
-        return _integral_text(value, "an id")
+        return _integral_text(value, _("not an id: %(value)s"))
     if isinstance(value, datetime | date):
-        raise ValueError(f"not an id: {value.isoformat()}")
+        raise ValueError(_("not an id: %(value)s") % {"value": value.isoformat()})
     result = _compact(value)
     if len(result) >= 3 and result.startswith('="') and result.endswith('"'):
         result = result[2:-1]  # ="0123": how exports force Excel to keep a cell as text
@@ -119,13 +127,14 @@ def phone(value: Cell) -> str:
     if isinstance(value, str) and value.isascii() and value.isdigit():
         return value  # plain digits: the usual case, and nothing to normalise
     if isinstance(value, int | float):
-        return _integral_text(value, "a phone number")
+        return _integral_text(value, _("not a phone number: %(value)s"))
     if isinstance(value, datetime | date):
-        raise ValueError(f"not a phone number: {value.isoformat()}")
+        raise ValueError(_("not a phone number: %(value)s") % {"value": value.isoformat()})
     compact = _compact(value)
     if _SCIENTIFIC.fullmatch(compact):
         raise ValueError(
-            f"the phone number lost its digits in Excel (shown as {compact}): export it as text"
+            _("the phone number lost its digits in Excel (shown as %(shown)s): export it as "
+              "text") % {"shown": compact}
         )
     if decimal := _TRAILING_ZERO_DECIMAL.fullmatch(compact):
         compact = decimal.group(1)
@@ -133,7 +142,7 @@ def phone(value: Cell) -> str:
     if not any(char.isdigit() for char in result):
         return ""
     if not _PHONE.fullmatch(result):
-        raise ValueError(f"not a phone number: {value.strip()}")
+        raise ValueError(_("not a phone number: %(value)s") % {"value": value.strip()})
     return result
 
 
@@ -182,7 +191,7 @@ def moment(value: Cell, tz: ZoneInfo) -> datetime | None:
     if value is None or value == "":  # most rows have no append review, nor its time
         return None
     if isinstance(value, bool):
-        raise ValueError(f"unreadable date: {text(value)}")
+        raise ValueError(_unreadable_date(text(value)))
     if isinstance(value, datetime):
         return value.replace(tzinfo=tz) if value.tzinfo is None else value.astimezone(tz)
     if isinstance(value, date):
@@ -213,7 +222,7 @@ def _from_number(number: int | float, written: str, tz: ZoneInfo) -> datetime:
         seconds = number / 1000 if number >= 10**12 else number
         return datetime.fromtimestamp(seconds, tz=UTC).astimezone(tz)
     if not (math.isfinite(number) and 1 <= number < _EXCEL_MAX):
-        raise ValueError(f"unreadable date: {written}")
+        raise ValueError(_unreadable_date(written))
     # Rounded to the millisecond: 08:00 is stored as 0.33333333…, not exactly.
     naive = _EXCEL_EPOCH + timedelta(milliseconds=round(number * 86_400_000))
     return naive.replace(tzinfo=tz)
@@ -221,7 +230,7 @@ def _from_number(number: int | float, written: str, tz: ZoneInfo) -> datetime:
 
 def _from_match(match: re.Match[str] | None, written: str, tz: ZoneInfo) -> datetime:
     if match is None:
-        raise ValueError(f"unreadable date: {written}")
+        raise ValueError(_unreadable_date(written))
     parts = match.groupdict()
     hour = int(parts.get("hour") or 0)
     half = (parts.get("ampm1") or parts.get("ampm2") or "").upper()
@@ -241,7 +250,7 @@ def _from_match(match: re.Match[str] | None, written: str, tz: ZoneInfo) -> date
             int(fraction),
         )
     except ValueError:
-        raise ValueError(f"unreadable date: {written}") from None
+        raise ValueError(_unreadable_date(written)) from None
     zone = parts.get("zone")
     if not zone:
         return naive.replace(tzinfo=tz)
@@ -251,7 +260,7 @@ def _from_match(match: re.Match[str] | None, written: str, tz: ZoneInfo) -> date
     digits = zone[1:].replace(":", "")
     offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
     if offset >= timedelta(hours=24):
-        raise ValueError(f"unreadable date: {written}")
+        raise ValueError(_unreadable_date(written))
     return naive.replace(tzinfo=timezone(sign * offset)).astimezone(tz)
 
 
@@ -283,26 +292,27 @@ def rating(value: Cell, scale: str) -> int | None:
     if scale == "stars" and isinstance(value, str) and (stars := _STARS.get(value)):
         return stars
     if isinstance(value, bool | datetime | date):
-        raise ValueError(f"unreadable rating: {text(value)}")
+        raise ValueError(_("unreadable rating: %(value)s") % {"value": text(value)})
     written = text(value)
     if scale == "good_neutral_bad":
         key = unicodedata.normalize("NFKC", written).strip().lower()
         if key in _GOOD_NEUTRAL_BAD:
             return _GOOD_NEUTRAL_BAD[key]
-        raise ValueError(f"unreadable rating: {written} (expected 好评, 中评 or 差评)")
+        raise ValueError(_("unreadable rating: %(value)s (expected 好评, 中评 or 差评)")
+                         % {"value": written})
     if scale == "stars":
         number = _rating_number(value)
         if number is None:
-            raise ValueError(f"unreadable rating: {written}")
+            raise ValueError(_("unreadable rating: %(value)s") % {"value": written})
         if number not in (1, 2, 3, 4, 5):
-            raise ValueError(f"rating out of range 1–5: {written}")
+            raise ValueError(_("rating out of range 1–5: %(value)s") % {"value": written})
         return int(number)
     if scale == "score_100":
         number = _rating_number(value)
         if number is None:
-            raise ValueError(f"unreadable score: {written}")
+            raise ValueError(_("unreadable score: %(value)s") % {"value": written})
         if not 0 <= number <= 100:
-            raise ValueError(f"score out of range 0–100: {written}")
+            raise ValueError(_("score out of range 0–100: %(value)s") % {"value": written})
         return max(1, math.ceil(number / 20))
     raise ValueError(f"unknown rating scale: {scale}")
 
@@ -335,5 +345,6 @@ def split_list(value: Cell) -> list[str]:
 def limited(value: str, limit: int, field: str) -> str:
     """`value` unchanged if it fits the database column, rather than truncating silently."""
     if len(value) > limit:
-        raise ValueError(f"{field} is longer than {limit} characters")
+        raise ValueError(_("%(field)s is longer than %(limit)s characters")
+                         % {"field": field, "limit": limit})
     return value

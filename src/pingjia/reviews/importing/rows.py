@@ -18,6 +18,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext as _
+
 from pingjia.reviews.importing import cells
 from pingjia.reviews.importing.formats import ImportFormat
 from pingjia.reviews.importing.reading import Cell
@@ -141,7 +143,7 @@ class RowParser:
         except ValueError as exc:
             raise RowError(str(exc)) from None
         if not row.text and row.rating is None:
-            raise RowError("neither text nor rating")
+            raise RowError(_("neither text nor rating"))
         row.language = language_of(row.text)
         row.identity = row.external_id or "fp:" + fingerprint(row, cells.text(written_time))
         return row
