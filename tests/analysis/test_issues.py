@@ -197,7 +197,7 @@ def test_the_issue_page_drills_down_to_its_reviews(
         django_assert_max_num_queries: pytest.FixtureRequest) -> None:
     mirror = issue_of(grouped["mirror"][0])
     client = client_for(org["manager"])
-    with django_assert_max_num_queries(11):  # type: ignore[operator]
+    with django_assert_max_num_queries(12):  # type: ignore[operator]
         response = client.get(reverse("issue_detail", args=[mirror.pk]))
     page = response.content.decode()
     for review in grouped["mirror"]:

@@ -189,7 +189,7 @@ def issue_detail(*, user: Any, issue: RecurringIssue, this_week: date) -> IssueD
 def issue_reviews(*, user: Any, issue: RecurringIssue) -> QuerySet[Review]:
     """The reviews behind an issue that the user may see, newest first."""
     return (Review.objects.visible_to(user).filter(issue_memberships__issue=issue)
-            .select_related("channel", "store").order_by("-reviewed_at", "-pk"))
+            .order_by("-reviewed_at", "-pk"))
 
 
 def merge_targets(*, issue: RecurringIssue, limit: int = 200) -> QuerySet[RecurringIssue]:

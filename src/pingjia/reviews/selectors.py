@@ -27,8 +27,8 @@ class ReviewFilter:
 
 
 def review_list(*, user: User, filters: ReviewFilter) -> QuerySet[Review]:
-    """Reviews the user may see, newest first, with what a list row shows."""
-    reviews = Review.objects.visible_to(user).select_related("channel", "store", "customer")
+    """Reviews the user may see, newest first (`review_page` fetches what a row shows)."""
+    reviews = Review.objects.visible_to(user)
     if filters.channel:
         reviews = reviews.filter(channel__code=filters.channel)
     if filters.store is not None:
@@ -55,7 +55,12 @@ def review_page(reviews: QuerySet[Review], *, after: tuple[datetime, int] | None
     if after is not None:
         moment, pk = after
         reviews = reviews.filter(Q(reviewed_at__lt=moment) | Q(reviewed_at=moment, pk__lt=pk))
-    rows = list(reviews[: limit + 1])
+    # The page's ids first, then its rows with their channel, store and customer: sorting
+    # and joining whole rows for every match of a common search word (tens of thousands at a
+    # million reviews) was most of a search's time, while the ids alone sort in the index.
+    keys = list(reviews.values_list("pk", flat=True)[: limit + 1])
+    found = Review.objects.select_related("channel", "store", "customer").in_bulk(keys)
+    rows = [found[pk] for pk in keys if pk in found]
     if len(rows) <= limit:
         return rows, None
     last = rows[limit - 1]
