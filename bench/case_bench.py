@@ -129,7 +129,8 @@ def fill_cases(total: int) -> None:
                     "opened_at", "opened_by", "stage_entered_at", "stage_due_at",
                     "stage_risk_at", "stage_status", "paused_since", "escalation_level",
                     "cancel_reason", "closed_at"]
-    round_columns = ["case", "number", "department", "started_at", "plan_measures", "plan_deadline",
+    round_columns = ["case", "number", "department", "store", "category", "started_at",
+                     "plan_measures", "plan_deadline",
                      "plan_goal", "planned_at", "report_text", "report_evidence",
                      "reported_at", "feedback_done", "feedback_root_cause", "feedback_result",
                      "feedback_prevention", "dept_approved_at", "rejections",
@@ -252,7 +253,8 @@ def fill_cases(total: int) -> None:
             on_time = (r["rectified_at"] <= r["rectify_due_at"]) if "rectified_at" in r \
                 else None
             write.add(CaseRound, round_columns, (
-                number, r["number"], r.get("department"), write.stamp(r["started_at"]),
+                number, r["number"], r.get("department"), store, category,
+            write.stamp(r["started_at"]),
                 "更换灯具" if planned else "", write.stamp(r.get("plan_deadline")),
                 "照度达标" if planned else "", write.stamp(r.get("planned_at")),
                 "已整改" if "reported_at" in r else "", "", write.stamp(r.get("reported_at")),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -95,3 +95,20 @@ def test_the_report_takes_a_constant_number_of_queries(
     department_kpis(month=MARCH, user=user)  # the scope is then known
     with django_assert_max_num_queries(8):  # type: ignore[operator]
         department_kpis(month=MARCH, user=user)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("microsecond", [0, 999_999, 500])
+def test_the_repeat_window_starts_exactly_a_window_before_the_review(microsecond: int) -> None:
+    from django.db.models import F
+
+    from pingjia.accounts.models import Department
+    from pingjia.metrics.selectors import _Before
+
+    written = datetime(2025, 3, 1, 0, 0, 0, microsecond, tzinfo=UTC)
+    department = Department.objects.create(code="d", name="部门")
+    Department.objects.filter(pk=department.pk).update(created_at=written)
+    window = timedelta(days=90, seconds=1)
+    start = Department.objects.annotate(start=_Before(F("created_at"), window)).get().start
+    # Across the end of February, with the fraction of a second kept (no rounding).
+    assert start == written - window

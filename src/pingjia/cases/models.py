@@ -181,6 +181,12 @@ class CaseRound(models.Model):
     # count a round for it, without a join to the case.
     department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+", verbose_name=_("lead department"))
+    # The case's store and category, which the services keep equal to the case's: the KPIs
+    # find an earlier rectification of a department, store and category in one index.
+    store = models.ForeignKey(Store, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+", verbose_name=_("store"))
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+", verbose_name=_("category"))
     started_at = models.DateTimeField(_("started"), default=timezone.now)
     plan_measures = models.TextField(_("measures"), blank=True)
     plan_deadline = models.DateTimeField(_("rectification deadline"), null=True, blank=True)
@@ -222,6 +228,10 @@ class CaseRound(models.Model):
                          name="case_round_followed_up"),
             models.Index(fields=["department", "started_at", "number", "case"],
                          name="case_round_started"),
+            # Is a review a repeat: a rectification of its department, store and category
+            # within the window before it (one seek per review).
+            models.Index(fields=["department", "store", "category", "rectified_at", "case"],
+                         name="case_round_repeat"),
         ]
 
     def __str__(self) -> str:

@@ -186,7 +186,8 @@ def _create(*, actor: User | None, reviews: list[Review], customer: Customer | N
     case.proposed_department = propose_department(category=category, store=store)[0]
     case.save()
     case.reviews.add(*reviews)
-    CaseRound.objects.create(case=case, number=1, started_at=now)
+    CaseRound.objects.create(case=case, number=1, started_at=now, store=store,
+                             category=category)
     clock = sla.Clocks.load()
     _enter_stage(case, State.REGISTERED, now, clock)
     case.save(update_fields=["stage_entered_at", "stage_due_at", "stage_risk_at",
@@ -340,6 +341,7 @@ def _assign(case: Case, actor: User, data: dict[str, Any], now: datetime) -> Non
     case.co_departments.set(data["co_departments"])
     if data.get("category") is not None:
         case.category = data["category"]
+        case.rounds.update(category=case.category)
     if data.get("priority"):
         case.priority = data["priority"]
     _move(case, State.ASSIGNED, now)
@@ -428,7 +430,8 @@ def _follow_up(case: Case, actor: User, data: dict[str, Any], now: datetime) -> 
     case.round += 1
     case.escalation_level = 0
     CaseRound.objects.create(case=case, number=case.round, started_at=now,
-                             department=case.lead_department)
+                             department=case.lead_department, store=case.store,
+                             category=case.category)
     _move(case, State.ASSIGNED, now)
 
 

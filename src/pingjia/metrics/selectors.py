@@ -11,7 +11,6 @@ number of departments, cases or reviews.
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from django.conf import settings
 from django.db.models import (
     Aggregate,
     Count,
+    DateTimeField,
     Exists,
     F,
     FloatField,
@@ -133,6 +133,29 @@ class _Epoch(Func):
                            **extra)
 
 
+class _Before(Func):
+    """A datetime column moved back by a whole number of seconds, computed by the database.
+    On SQLite, Django's datetime arithmetic calls a Python function per row; here the text
+    Django stores ('YYYY-MM-DD HH:MM:SS[.ffffff]') keeps its fraction, which whole seconds do
+    not change, and its seconds go through SQLite's datetime(), which rounds fractions."""
+
+    arity = 1
+    output_field = DateTimeField()
+
+    def __init__(self, expression: Any, window: timedelta) -> None:
+        super().__init__(expression)
+        self.seconds = int(window.total_seconds())
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"({sql} - %s * INTERVAL '1 second')", [*params, self.seconds]
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return (f"(datetime(substr({sql}, 1, 19), %s) || substr({sql}, 20))",
+                [*params, f"-{self.seconds} seconds", *params])
+
+
 def _in(field: str, start: datetime, end: datetime) -> Q:
     return Q(**{f"{field}__gte": start, f"{field}__lt": end})
 
@@ -213,9 +236,8 @@ def department_kpis(*, month: date, user: User | None,
     # a subquery of the (few) cancelled cases keeps the same rule.
     not_cancelled = ~Q(case__in=Case.objects.filter(state=State.CANCELLED).values("pk"))
 
-    reviews = _negative_reviews(ids, start, end, live)
-    repeats = _repeats(reviews, ids, start, end, live,
-                       timedelta(days=case_settings.repeat_window_days))
+    reviews = _negative_reviews(ids, start, end, live,
+                                timedelta(days=case_settings.repeat_window_days))
     rounds = _round_counts(ids, start, end, min(end, now), not_cancelled)
     events = _event_counts(ids, start, end, live)
     stages_due = _stage_deadlines(ids, start, min(end, now), not_cancelled)
@@ -231,7 +253,7 @@ def department_kpis(*, month: date, user: User | None,
     for department in departments:
         pk = department.pk
         counts = rounds.get(pk, {})
-        negatives = len(reviews.get(pk, ()))
+        negatives, repeats = reviews.get(pk, (0, 0))
         rows.append(DepartmentKpi(
             department=department,
             negative_reviews=negatives,
@@ -239,7 +261,7 @@ def department_kpis(*, month: date, user: User | None,
                           case_settings.target_on_time),
             satisfaction=ratio(counts.get("satisfied", 0), counts.get("followed_up", 0),
                                case_settings.target_satisfaction),
-            repeat=ratio(repeats.get(pk, 0), negatives, case_settings.target_repeat,
+            repeat=ratio(repeats, negatives, case_settings.target_repeat,
                          at_most=True),
             first_pass=ratio(counts.get("first_pass", 0), counts.get("rectified", 0)),
             second_round=ratio(counts.get("later_round", 0), counts.get("started", 0)),
@@ -265,49 +287,30 @@ def _by_department(rows: Iterable[dict[str, Any]], key: str, ids: frozenset[int]
     return picked
 
 
-def _negative_reviews(ids: frozenset[int], start: datetime, end: datetime, live: Q
-                      ) -> dict[int, dict[int, tuple[int | None, int | None, float]]]:
-    """Per department: review id → (store, category, written at as epoch seconds) of its
-    case. A review in two cases of one department counts once."""
-    through = Case.reviews.through.objects.filter(
-        live, _in("review__reviewed_at", start, end), case__lead_department__isnull=False)
-    found: dict[int, dict[int, tuple[int | None, int | None, float]]] = defaultdict(dict)
-    for review, department, store, category, written in through.order_by().values_list(
-            "review_id", "case__lead_department_id", "case__store_id", "case__category_id",
-            _Epoch("review__reviewed_at")):
+def _negative_reviews(ids: frozenset[int], start: datetime, end: datetime, live: Q,
+                      window: timedelta) -> dict[int, tuple[int, int]]:
+    """Per department: (negative reviews, repeats among them) of the month, in one grouped
+    query. A review in two cases of one department counts once. A review is a repeat when a
+    round led by its case's department, of a case of the same store and category, was
+    rectified within `window` before the review was written: one seek in the rounds'
+    (department, store, category, rectified_at) index per review of the month."""
+    earlier = CaseRound.objects.filter(
+        # Cancelled through a join (one row per seek): a subquery of the cancelled ids in
+        # here made PostgreSQL cost each seek so high that it compiled the query (JIT, 0.7 s).
+        live, department=OuterRef("case__lead_department"),
+        store=OuterRef("case__store"), category=OuterRef("case__category"),
+        rectified_at__lt=OuterRef("review__reviewed_at"),
+        rectified_at__gte=_Before(OuterRef("review__reviewed_at"), window))
+    # One row per review and case, counted here: grouped in SQL, PostgreSQL's planner walked
+    # every case in department order to save itself a sort.
+    repeat: dict[int, dict[int, bool]] = defaultdict(dict)
+    for review, department, is_repeat in Case.reviews.through.objects.filter(
+            live, _in("review__reviewed_at", start, end), case__lead_department__isnull=False,
+    ).order_by().values_list("review", "case__lead_department", Exists(earlier)):
         if department in ids:
-            found[department][review] = (store, category, written)
-    return found
-
-
-def _repeats(reviews: dict[int, dict[int, tuple[int | None, int | None, float]]],
-             ids: frozenset[int], start: datetime, end: datetime, live: Q,
-             window: timedelta) -> dict[int, int]:
-    """Per department, how many of the month's negative reviews are repeats (see
-    department_kpis). One query reads the rectifications that can make a review of the month
-    a repeat; the matching is a binary search per review."""
-    rectified: dict[tuple[int, int, int], list[float]] = defaultdict(list)
-    for department, store, category, at in CaseRound.objects.filter(
-            live, _in("rectified_at", start - window, end), department__in=ids,
-            case__store__isnull=False, case__category__isnull=False).order_by().values_list(
-            "department", "case__store_id", "case__category_id", _Epoch("rectified_at")):
-        rectified[(department, store, category)].append(at)
-    for times in rectified.values():
-        times.sort()
-    seconds = window.total_seconds()
-    repeats: dict[int, int] = defaultdict(int)
-    for department, by_review in reviews.items():
-        for store, category, written in by_review.values():
-            if store is None or category is None:
-                continue
-            earlier = rectified.get((department, store, category))
-            if not earlier:
-                continue
-            # The earliest rectification within the window before the review was written.
-            first = bisect_left(earlier, written - seconds)
-            if first < len(earlier) and earlier[first] < written:
-                repeats[department] += 1
-    return repeats
+            repeat[department][review] = repeat[department].get(review, False) or is_repeat
+    return {department: (len(by_review), sum(by_review.values()))
+            for department, by_review in repeat.items()}
 
 
 def _round_counts(ids: frozenset[int], start: datetime, end: datetime, passed: datetime,
