@@ -58,6 +58,17 @@ def test_each_round_keeps_the_department_that_led_it(org: Org) -> None:
     assert (first.department, second.department) == (org.dept_a, org.dept_b)
 
 
+def test_rounds_carry_the_category_the_case_is_assigned_with(org: Org) -> None:
+    from pingjia.analysis.models import Category
+
+    quality = Category.objects.get(code="product_quality")
+    case = open_case(org)
+    case = case_act(case_id=case.pk, actor=org["manager"], action="assign",
+                    data={"lead_department": org.dept_a.pk, "category": quality.pk})
+    # The repeat rate matches rounds on their case's store and category.
+    assert (case.rounds.get().store, case.rounds.get().category) == (org.store_a, quality)
+
+
 def test_rejection_returns_the_case_to_the_department_with_the_reasons_counted(
         org: Org) -> None:
     case = case_in(org, State.AUDIT)
