@@ -349,6 +349,11 @@ def main() -> None:
         fill_reviews(reviews)
     if not Case.objects.exists():
         fill_cases(cases)
+        if connection.vendor == "postgresql":
+            # What autovacuum does soon after a bulk load in production: without statistics
+            # PostgreSQL misjudges the KPI queries (1.9 s instead of 1.2 s) and compiles them.
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE")
     open_cases = Case.objects.filter(state__in=OPEN).count()
     print(f"{Case.objects.count():,} cases, {open_cases:,} open, "
           f"{Case.objects.overdue().count():,} marked overdue")
