@@ -135,9 +135,9 @@ class _Epoch(Func):
 
 class _Before(Func):
     """A datetime column moved back by a whole number of seconds, computed by the database.
-    On SQLite, Django's datetime arithmetic calls a Python function per row; here the text
-    Django stores ('YYYY-MM-DD HH:MM:SS[.ffffff]') keeps its fraction, which whole seconds do
-    not change, and its seconds go through SQLite's datetime(), which rounds fractions."""
+    On SQLite, Django's datetime arithmetic calls a Python function per row. Here only the
+    whole seconds of the text Django stores ('YYYY-MM-DD HH:MM:SS[.ffffff]') go through
+    SQLite's datetime(), which would round a fraction; the fraction is kept as written."""
 
     arity = 1
     output_field = DateTimeField()
@@ -289,8 +289,8 @@ def _by_department(rows: Iterable[dict[str, Any]], key: str, ids: frozenset[int]
 
 def _negative_reviews(ids: frozenset[int], start: datetime, end: datetime, live: Q,
                       window: timedelta) -> dict[int, tuple[int, int]]:
-    """Per department: (negative reviews, repeats among them) of the month, in one grouped
-    query. A review in two cases of one department counts once. A review is a repeat when a
+    """Per department: (negative reviews, repeats among them) of the month, in one query.
+    A review in two cases of one department counts once. A review is a repeat when a
     round led by its case's department, of a case of the same store and category, was
     rectified within `window` before the review was written: one seek in the rounds'
     (department, store, category, rectified_at) index per review of the month."""
@@ -319,7 +319,7 @@ def _round_counts(ids: frozenset[int], start: datetime, end: datetime, passed: d
     month's end or now, whichever is earlier (a deadline still ahead is not yet missed). One
     query: a grouped count per time column, each read from its own covering index."""
     rounds = CaseRound.objects.filter(live, department__in=ids).order_by()
-    parts = {  # (rounds of the month by one time, the figure's name, its subset, its name)
+    parts = {  # figure: (its rounds, the name of the subset counted beside it, the subset)
         "due": (rounds.filter(_in("rectify_due_at", start, end),
                               Q(rectify_due_at__lt=passed) | Q(rectified_at__isnull=False)),
                 "on_time", Q(rectified_at__lte=F("rectify_due_at"))),
