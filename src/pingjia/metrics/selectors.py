@@ -120,11 +120,13 @@ class DepartmentKpi:
 
 class _Epoch(Func):
     """Seconds since 1970 of a datetime column, computed by the database: fetching a float is
-    far cheaper than parsing a datetime per row in Python."""
+    far cheaper than parsing a datetime per row in Python. (On PostgreSQL date_part, not
+    EXTRACT: since version 14 EXTRACT computes in numeric, which took half of the stage
+    durations' query.)"""
 
     arity = 1
     output_field = FloatField()
-    template = "CAST(EXTRACT(EPOCH FROM %(expressions)s) AS double precision)"
+    template = "date_part('epoch', %(expressions)s)"
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         # Django stores UTC datetimes as text that julianday() reads; 2440587.5 is 1970-01-01.

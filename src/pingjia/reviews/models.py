@@ -243,7 +243,7 @@ class Review(models.Model):
     order_id = models.CharField(_("order"), max_length=64, blank=True)
     customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="reviews", verbose_name=_("customer"))
-    reviewed_at = models.DateTimeField(_("reviewed"), db_index=True)
+    reviewed_at = models.DateTimeField(_("reviewed"))
     received_at = models.DateTimeField(_("received"), default=timezone.now)
     rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
     sub_scores = models.JSONField(_("sub-scores"), default=dict, blank=True)
@@ -280,6 +280,9 @@ class Review(models.Model):
                                    name="review_rating_1_to_5"),
         ]
         indexes = [
+            # Newest first, then by id: the lists' order; on PostgreSQL also an index-only
+            # range of a month's review ids (the department KPIs).
+            models.Index(fields=["reviewed_at", "id"], name="review_time"),
             models.Index(fields=["store", "reviewed_at"], name="review_store_time"),
             models.Index(fields=["channel", "reviewed_at"], name="review_channel_time"),
         ]
