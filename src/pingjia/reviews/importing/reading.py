@@ -71,6 +71,9 @@ _NOT_A_TABLE: tuple[tuple[bytes, str], ...] = (
 )
 
 _ZIP = b"PK\x03\x04"
+# Nothing but a byte-order mark and white space; matched in place, as stripping a file of
+# hundreds of megabytes would copy it.
+_BLANK = re.compile(b"(?:" + re.escape(codecs.BOM_UTF8) + rb")?\s*\Z")
 _OLE2 = b"\xd0\xcf\x11\xe0"  # legacy .xls (and .doc/.ppt; calamine tells them apart)
 _DELIMITERS = (",", "\t", ";")  # order breaks ties: a one-column file is comma-separated
 _BINARY_PROBE = 4096
@@ -89,7 +92,7 @@ def read_table(data: bytes, filename: str = "") -> Table:
     People rename files freely (an .xls that is really HTML, a CSV called .xlsx), so
     the name is only used to make the error message more helpful.
     """
-    if not data.removeprefix(codecs.BOM_UTF8).strip():
+    if _BLANK.match(data):
         raise UnreadableFile("The file is empty.")
     if data.startswith(_ZIP):
         return _read_spreadsheet(data, _zip_kind(data))
