@@ -176,6 +176,22 @@ def test_taobao_good_neutral_bad_becomes_stars(db: None) -> None:
                                                                           "33": 5}
 
 
+def test_pinduoduo_records_are_recognised_with_unix_times_and_shop_ratings(db: None) -> None:
+    data = ("reviewId,orderSn,goodsId,score,descScore,logisticsScore,serviceScore,comment,reply,"
+            "pictures,createTime\n"
+            "733912345678901234,250102-123456789012345,456789012,2,3,1,4,快递一周才到,"
+            "已催快递,https://img.example/1.jpg,1735783200\n")
+    run = run_import(data.encode(), channel="pinduoduo")
+    assert (run.format, run.created, run.rejected) == ("pinduoduo", 1, 0), run.errors
+    review = Review.objects.get()
+    assert (review.external_id, review.order_id) == ("733912345678901234",
+                                                     "250102-123456789012345")
+    assert review.rating == 2 and review.platform_reply == "已催快递"
+    assert review.sub_scores == {"description": 3, "logistics": 1, "service": 4}
+    assert review.images == ["https://img.example/1.jpg"]
+    assert review.reviewed_at.isoformat() == "2025-01-02T02:00:00+00:00"
+
+
 def test_xlsx_with_numbers_dates_and_long_ids(db: None) -> None:
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})

@@ -111,6 +111,15 @@ def test_detail_masks_the_customer_and_lists_their_other_reviews(org: Org) -> No
     assert "第二次差评" in text
 
 
+def test_detail_names_the_sub_scores_in_the_reader_s_language(org: Org) -> None:
+    review = make_review(org.store_a, text="汤洒了",
+                         sub_scores={"taste": 4, "packing": 1, "温度": 2})
+    text = client_for(org["manager"]).get(reverse("review_detail", args=[review.pk])
+                                          ).content.decode()
+    assert "口味 4 ★" in text and "包装 1 ★" in text and "温度 2 ★" in text
+    assert "taste" not in text and "packing" not in text
+
+
 def test_the_upload_waits_in_the_database_until_processed(org: Org) -> None:
     from pingjia.reviews.services import review_import_process, review_import_start
 

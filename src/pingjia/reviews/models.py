@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from pingjia.accounts.models import ScopedQuerySet, Store
 from pingjia.core.fields import BlindIndexField, EncryptedTextField
 from pingjia.core.masking import mask_email, mask_name, mask_phone
+from pingjia.reviews.importing.formats import SUB_SCORE_LABELS
 
 
 class Channel(models.Model):
@@ -289,6 +290,12 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.external_id or self.identity[:12]}"
+
+    def sub_score_items(self) -> list[tuple[str, object]]:
+        """The sub-scores under the names the page shows: a preset's (taste → 口味) translated,
+        one pushed through the API as it was written."""
+        return [(str(SUB_SCORE_LABELS.get(name, name)), score)
+                for name, score in self.sub_scores.items()]
 
     def scope_department_ids(self) -> set[int]:
         return {self.store.department_id} if self.store and self.store.department_id else set()

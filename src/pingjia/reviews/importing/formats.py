@@ -12,12 +12,26 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 # The review fields a column can fill.
 FIELDS = (
     "external_id", "reviewed_at", "rating", "text", "customer_name", "customer_nick",
     "customer_phone", "customer_email", "order_id", "product", "product_code", "store_code",
     "store_name", "tags", "images", "append_text", "appended_at", "reply",
 )
+
+
+# The sub-scores the presets read, as the review page names them.
+SUB_SCORE_LABELS: dict[str, Promise] = {
+    "taste": _("taste"),
+    "delivery": _("delivery"),
+    "packing": _("packing"),
+    "description": _("as described"),
+    "logistics": _("logistics"),
+    "service": _("service"),
+}
 
 
 def header_key(header: str) -> str:
@@ -199,8 +213,30 @@ ELEME = ImportFormat(
     signature=("shopId", "rateContent", "ratedAt"),
 )
 
-FORMATS: dict[str, ImportFormat] = {f.code: f for f in
-                                    (GENERIC, DOUYIN, MEITUAN, JD, TAOBAO, TMALL, ELEME)}
+# 拼多多: no official review API. The merchant back end's review list (as an integration
+# writes it out) names its fields reviewId, orderSn, goodsId, score, the shop ratings
+# descScore / logisticsScore / serviceScore (1–5 stars each), comment, reply, pictures and
+# createTime (Unix seconds).
+PINDUODUO = ImportFormat(
+    code="pinduoduo",
+    label="拼多多",
+    columns={
+        "external_id": ("reviewId",),
+        "order_id": ("orderSn",),
+        "product_code": ("goodsId",),
+        "rating": ("score",),
+        "text": ("comment",),
+        "reply": ("reply",),
+        "images": ("pictures",),
+        "reviewed_at": ("createTime",),
+    },
+    sub_scores={"description": ("descScore",), "logistics": ("logisticsScore",),
+                "service": ("serviceScore",)},
+    signature=("reviewId", "orderSn", "comment"),
+)
+
+FORMATS: dict[str, ImportFormat] = {f.code: f for f in (GENERIC, DOUYIN, MEITUAN, JD, TAOBAO,
+                                                        TMALL, ELEME, PINDUODUO)}
 
 
 def detect(headers: list[str]) -> ImportFormat:
