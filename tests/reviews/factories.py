@@ -43,3 +43,15 @@ def make_invitation(store: Store, *, hours_ago: float = 80, phone: str = "137123
                                    "invited_at": timezone.now() - timedelta(hours=hours_ago)}
     defaults.update(fields)
     return Invitation.objects.create(**defaults)
+
+
+def analysed(review: Review, sentiment: str, category: str | None,
+             hidden: bool = False) -> None:
+    """The review's stored analysis, as a person would have set it."""
+    from pingjia.analysis.models import Category, ReviewAnalysis
+
+    ReviewAnalysis.objects.create(
+        review=review, sentiment=sentiment, sentiment_score=0.5, sentiment_source="person",
+        is_negative=sentiment == "negative", hidden_complaint=hidden,
+        category=Category.objects.get(code=category) if category else None,
+        aspects=[{"text": "出餐慢", "polarity": "negative"}], analysed_at=timezone.now())

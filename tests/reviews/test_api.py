@@ -14,7 +14,7 @@ from pingjia.accounts.models import TokenScope
 from pingjia.reviews.models import Channel, Review
 from tests.api.test_api import assert_error, bearer, token_for
 from tests.conftest import Org, client_for
-from tests.reviews.factories import make_review
+from tests.reviews.factories import analysed, make_review
 
 URL = "/api/v1/reviews"
 
@@ -158,3 +158,25 @@ def test_customers_are_masked(org: Org, writer: Client) -> None:
         assert "张三" not in response.content.decode()
     item = writer.get(URL).json()["items"][0]
     assert item["customer"]["phone"] == "138****1234" and item["customer"]["name"] == "张*"
+
+
+def test_list_carries_the_analysis_and_filters_by_it(org: Org) -> None:
+    slow = make_review(org.store_a, rating=1, text="出餐太慢")
+    hidden = make_review(org.store_a, rating=5, text="五星是手滑，菜是凉的")
+    waiting = make_review(org.store_a, rating=4, text="还没分析")
+    analysed(slow, "negative", "delivery_logistics")
+    analysed(hidden, "negative", "product_quality", hidden=True)
+    client = client_for(org["manager"])
+
+    def items(**params: Any) -> dict[int, Any]:
+        return {item["id"]: item for item in client.get(URL, params).json()["items"]}
+
+    every = items()
+    assert every[slow.pk]["analysis"] == {
+        "sentiment": "negative", "category": "delivery_logistics", "hidden_complaint": False,
+        "aspects": [{"text": "出餐慢", "polarity": "negative"}]}
+    assert every[waiting.pk]["analysis"] is None
+    assert set(items(sentiment="negative")) == {slow.pk, hidden.pk}
+    assert set(items(category="product_quality")) == {hidden.pk}
+    assert set(items(hidden_complaint="true")) == {hidden.pk}
+    assert_error(client.get(URL, {"sentiment": "angry"}), 422, "validation_error")

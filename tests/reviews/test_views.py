@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from pingjia.reviews.models import Channel, ImportRun, Review
 from tests.conftest import Org, client_for
-from tests.reviews.factories import make_review, make_run
+from tests.reviews.factories import analysed, make_review, make_run
 
 CSV = ("评价ID,评价时间,评分,评价内容,手机号\n"
        "R1,2025-01-02,1,出餐太慢,13812341234\nR2,bad date,2,坏行,\n").encode("gbk")
@@ -212,3 +212,31 @@ def test_a_run_claimed_by_another_worker_is_left_alone(org: Org) -> None:
     ImportRun.objects.filter(pk=run.pk).update(status=ImportRun.Status.RUNNING)
     assert review_import_process(run_id=run.pk).created == 0
     assert not Review.objects.exists()
+
+
+def test_list_shows_and_filters_the_analysis(org: Org) -> None:
+    slow = make_review(org.store_a, rating=1, text="出餐太慢")
+    rude = make_review(org.store_a, rating=2, text="服务员态度差")
+    hidden = make_review(org.store_a, rating=5, text="五星是手滑，菜是凉的")
+    make_review(org.store_a, rating=5, text="还没分析的评价")
+    analysed(slow, "negative", "delivery_logistics")
+    analysed(rude, "negative", "service_attitude")
+    analysed(hidden, "negative", "product_quality", hidden=True)
+    client = client_for(org["manager"])
+
+    def results(**params: str) -> str:  # the table alone, without the filter form
+        return client.get(reverse("review_list"), params,
+                          headers={"HX-Request": "true"}).content.decode()
+
+    def shown(**params: str) -> set[str]:
+        html = results(**params)
+        return {text for text in ("出餐太慢", "服务员态度差", "五星是手滑", "还没分析的评价")
+                if text in html}
+
+    table = results()
+    assert "服务态度" in table and "负面" in table and "隐性投诉" in table  # the analysis column
+    assert shown(category="service_attitude") == {"服务员态度差"}
+    assert shown(sentiment="negative") == {"出餐太慢", "服务员态度差", "五星是手滑"}
+    assert shown(sentiment="positive") == set()
+    assert shown(sentiment="hidden") == {"五星是手滑"}
+    assert shown(sentiment="negative", category="delivery_logistics") == {"出餐太慢"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -36,6 +36,18 @@ class CustomerOut(Schema):
     phone: str = Field(description="Masked (138****1234).")
 
 
+class AspectOut(Schema):
+    text: str
+    polarity: str
+
+
+class AnalysisOut(Schema):
+    sentiment: str = Field(description="negative, neutral or positive.")
+    category: str | None = Field(description="Category code.")
+    hidden_complaint: bool = Field(description="4–5 stars with clearly negative text.")
+    aspects: list[AspectOut]
+
+
 class ReviewOut(Schema):
     id: int
     channel: str = Field(description="Channel code.")
@@ -56,6 +68,8 @@ class ReviewOut(Schema):
     platform_reply: str
     language: str
     customer: CustomerOut | None
+    analysis: AnalysisOut | None = Field(description="Null until the review is analysed "
+                                                     "(seconds after it arrives).")
 
 
 class RevisionOut(Schema):
@@ -79,6 +93,10 @@ class ReviewQuery(Schema):
     since: datetime | None = None
     until: datetime | None = None
     q: str = Field("", description="Text to search for in the review and its append review.")
+    sentiment: Literal["", "negative", "neutral", "positive"] = ""
+    category: str = Field("", description="Category code, e.g. delivery_logistics.")
+    hidden_complaint: bool = Field(False, description="Only 4–5 star reviews with clearly "
+                                                      "negative text (好评差评).")
     cursor: str | None = None
     limit: int = 50
 
@@ -178,6 +196,7 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int]:
 
 def _review(review: Review) -> ReviewOut:
     store, customer = review.store, review.customer
+    analysis = getattr(review, "analysis", None)  # none yet: not analysed
     return ReviewOut(
         id=review.pk, channel=review.channel.code, channel_name=review.channel.name,
         external_id=review.external_id,
@@ -189,13 +208,20 @@ def _review(review: Review) -> ReviewOut:
         platform_reply=review.platform_reply, language=review.language,
         customer=CustomerOut(id=customer.pk, name=customer.name_masked,
                              phone=customer.phone_masked) if customer else None,
+        analysis=AnalysisOut(
+            sentiment=analysis.sentiment,
+            category=analysis.category.code if analysis.category else None,
+            hidden_complaint=analysis.hidden_complaint,
+            aspects=[AspectOut(text=a["text"], polarity=a["polarity"])
+                     for a in analysis.aspects]) if analysis else None,
     )
 
 
 @router.get("/reviews", response=ReviewPage, summary="Reviews the caller sees, newest first")
 def review_list(request: HttpRequest, query: Query[ReviewQuery]) -> ReviewPage:
-    """Filtered by channel, store, rating, time and text; customers' names and phones are
-    masked. Page with `next_cursor` until it is null (`limit` 1–200)."""
+    """Filtered by channel, store, rating, time, text, sentiment, category and hidden
+    complaints; customers' names and phones are masked. Page with `next_cursor` until it is
+    null (`limit` 1–200)."""
     require_scope(request, TokenScope.REVIEWS_READ)
     require_permission(request.user, "reviews.view_review")
     if not 1 <= query.limit <= MAX_LIMIT:
@@ -205,7 +231,9 @@ def review_list(request: HttpRequest, query: Query[ReviewQuery]) -> ReviewPage:
         user=request.user,  # type: ignore[arg-type]
         filters=selectors.ReviewFilter(channel=query.channel, store=query.store,
                                        rating=query.rating, rating_max=query.rating_max,
-                                       since=query.since, until=query.until, text=query.q))
+                                       since=query.since, until=query.until, text=query.q,
+                                       sentiment=query.sentiment, category=query.category,
+                                       hidden_complaint=query.hidden_complaint))
     rows, after = selectors.review_page(
         reviews, limit=query.limit,
         after=_decode_cursor(query.cursor) if query.cursor else None)

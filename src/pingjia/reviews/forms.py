@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pingjia.accounts.models import Store
+from pingjia.analysis.models import Category, SentimentLabel
 from pingjia.reviews.importing.formats import FORMATS
 from pingjia.reviews.models import Channel
 from pingjia.reviews.selectors import ReviewFilter
@@ -114,6 +115,9 @@ class PublicReviewForm(forms.Form):
         return bool(self.data.get("website"))
 
 
+HIDDEN_COMPLAINT = "hidden"  # the sentiment filter's choice for 好评差评
+
+
 class ReviewFilterForm(forms.Form):
     q = forms.CharField(label=_("Text"), required=False)
     channel = forms.ChoiceField(label=_("Channel"), required=False)
@@ -126,9 +130,17 @@ class ReviewFilterForm(forms.Form):
                             widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(label=_("To"), required=False,
                             widget=forms.DateInput(attrs={"type": "date"}))
+    sentiment = forms.ChoiceField(label=_("Sentiment"), required=False, choices=[
+        ("", _("All")), *SentimentLabel.choices,
+        (HIDDEN_COMPLAINT, _("Hidden complaint (4–5 stars, negative text)"))])
+    category = forms.ChoiceField(label=_("Category"), required=False)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        category = self.fields["category"]
+        assert isinstance(category, forms.ChoiceField)
+        category.choices = [("", _("All"))] + [(c.code, c.name)
+                                               for c in Category.objects.active()]
         field = self.fields["channel"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [("", _("All"))] + [(c.code, c.name) for c in
@@ -142,9 +154,11 @@ class ReviewFilterForm(forms.Form):
             return ReviewFilter()
         data = self.cleaned_data
         zone = timezone.get_current_timezone()
-        rating = data["rating"]
+        rating, sentiment = data["rating"], data["sentiment"]
         return ReviewFilter(
             channel=data["channel"], text=data["q"].strip(),
+            sentiment="" if sentiment == HIDDEN_COMPLAINT else sentiment,
+            hidden_complaint=sentiment == HIDDEN_COMPLAINT, category=data["category"],
             store=data["store"].pk if data["store"] else None,
             rating=int(rating) if rating.isdigit() else None,
             rating_max=2 if rating == "negative" else None,

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from pingjia.accounts.access import get_visible_or_404
 from pingjia.accounts.models import User
+from pingjia.analysis.models import ReviewAnalysis
 from pingjia.reviews.models import Channel, ImportRun, Review
 from pingjia.reviews.search import matching
 
@@ -24,13 +25,19 @@ class ReviewFilter:
     until: datetime | None = None
     text: str = ""
     customer: int | None = None
+    sentiment: str = ""  # negative / neutral / positive, as the analysis (or a person) said
+    category: str = ""  # category code
+    hidden_complaint: bool = False  # 4–5 stars with clearly negative text (好评差评)
 
 
 def review_list(*, user: User, filters: ReviewFilter) -> QuerySet[Review]:
     """Reviews the user may see, newest first (`review_page` fetches what a row shows)."""
     reviews = Review.objects.visible_to(user)
     if filters.channel:
-        reviews = reviews.filter(channel__code=filters.channel)
+        # The channel's id as a value (a one-row subquery), not a join on its code: then
+        # PostgreSQL walks the (channel, time) index rather than every review's time.
+        reviews = reviews.filter(channel_id=Subquery(
+            Channel.objects.filter(code=filters.channel).order_by().values("pk")[:1]))
     if filters.store is not None:
         reviews = reviews.filter(store_id=filters.store)
     if filters.rating is not None:
@@ -43,6 +50,19 @@ def review_list(*, user: User, filters: ReviewFilter) -> QuerySet[Review]:
         reviews = reviews.filter(reviewed_at__lt=filters.until)
     if filters.customer is not None:
         reviews = reviews.filter(customer_id=filters.customer)
+    said = {name: value for name, value in (
+        ("sentiment", filters.sentiment), ("category__code", filters.category),
+        ("hidden_complaint", filters.hidden_complaint)) if value}
+    if said and filters.text:
+        # The text's matches are read and sorted anyway: joining their analyses is cheaper
+        # than a subquery per match (0.11 s against 0.19 s for 83,000 matches on SQLite).
+        reviews = reviews.filter(**{f"analysis__{name}": value for name, value in said.items()})
+    elif said:
+        # EXISTS, not a join: joined, SQLite read every analysis of the sentiment (a third of
+        # a million at a million reviews) and sorted them; this way it walks the time index
+        # newest first and looks up each review's analysis until the page is full.
+        reviews = reviews.filter(Exists(ReviewAnalysis.objects.filter(
+            review=OuterRef("pk"), **said)))
     if filters.text:
         reviews = matching(reviews, filters.text)
     return reviews.order_by("-reviewed_at", "-pk")
@@ -55,11 +75,12 @@ def review_page(reviews: QuerySet[Review], *, after: tuple[datetime, int] | None
     if after is not None:
         moment, pk = after
         reviews = reviews.filter(Q(reviewed_at__lt=moment) | Q(reviewed_at=moment, pk__lt=pk))
-    # The page's ids first, then its rows with their channel, store and customer: sorting
+    # The page's ids first, then its rows with their channel, store, customer and analysis: sorting
     # and joining whole rows for every match of a common search word (tens of thousands at a
     # million reviews) was most of a search's time, while the ids alone sort in the index.
     keys = list(reviews.values_list("pk", flat=True)[: limit + 1])
-    found = Review.objects.select_related("channel", "store", "customer").in_bulk(keys)
+    found = Review.objects.select_related("channel", "store", "customer", "analysis",
+                                          "analysis__category").in_bulk(keys)
     rows = [found[pk] for pk in keys if pk in found]
     if len(rows) <= limit:
         return rows, None
