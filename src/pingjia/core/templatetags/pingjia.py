@@ -28,3 +28,12 @@ def styled(field: forms.BoundField) -> SafeString:
 def time_left(case: object, now: object) -> str:
     """A case's current stage's time left: 3h, 2d 4h, -5h when overdue."""
     return case.time_left(now)  # type: ignore[attr-defined]
+
+
+_POLARITY_BADGES = {"negative": "bg-red-lt", "positive": "bg-green-lt"}
+
+
+@register.filter
+def polarity_badge(polarity: str) -> str:
+    """The badge colour of a sentiment or an aspect's polarity: red, green, or grey."""
+    return _POLARITY_BADGES.get(polarity, "bg-secondary-lt")
