@@ -95,7 +95,7 @@ class IssueFilterForm(forms.Form):
                                       queryset=Category.objects.active())
     store = forms.ModelChoiceField(label=_("Store"), required=False, empty_label=_("All"),
                                    queryset=Store.objects.none())
-    order = forms.ChoiceField(label=_("Order"), required=False, choices=[
+    order = forms.ChoiceField(label=_("Sort by"), required=False, choices=[
         ("volume", _("Most complaints, last 4 weeks")),
         ("volume_months", _("Most complaints, last 3 months")),
         ("growth", _("Fastest growing"))])
