@@ -11,6 +11,7 @@ from pingjia.analysis.text.category import (
     CategoryModel,
     cold_start_category,
     keyword_category,
+    named_category,
     train_category,
 )
 from pingjia.analysis.text.heldout import NotEnoughExamples, measure
@@ -49,6 +50,14 @@ def test_keyword_matching_picks_the_category_with_most_seed_phrases() -> None:
         "delivery_logistics"
     )
     assert keyword_category(normalise("嗯"), DEFAULT_TAXONOMY) == "other"
+
+
+def test_the_phrases_of_an_issue_name_its_category_in_the_taxonomys_words() -> None:
+    assert named_category([("价格贵", 35), ("价格不值", 21)], DEFAULT_TAXONOMY) == "other"
+    assert named_category([("服务差", 3), ("物流慢", 1)], DEFAULT_TAXONOMY) == "service_attitude"
+    # Praise phrases name no complaint, and a phrase no seed phrase is in names nothing.
+    assert named_category([("很好", 9), ("镜子暗", 4)], DEFAULT_TAXONOMY) is None
+    assert named_category([], DEFAULT_TAXONOMY) is None
 
 
 def test_cold_start_sorts_clear_complaints(cold: CategoryModel) -> None:

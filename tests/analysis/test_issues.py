@@ -22,7 +22,7 @@ from pingjia.analysis.issues import (
     issues_recompute,
     week_of,
 )
-from pingjia.analysis.models import IssueMember, RecurringIssue
+from pingjia.analysis.models import Category, IssueMember, RecurringIssue, ReviewAnalysis
 from pingjia.analysis.services import reviews_analyse
 from pingjia.notifications.models import Notification, NotificationKind
 from pingjia.reviews.models import Review
@@ -59,6 +59,22 @@ def test_wording_variants_of_the_mirror_complaint_become_one_issue_counted_per_w
     weeks = dict(IssueMember.objects.filter(issue=issue).values("week").annotate(
         n=Count("pk")).values_list("week", "n"))
     assert weeks == {week_of(last_week): 2, week_of(timezone.now()): len(MIRROR) - 2}
+
+
+def test_an_issue_takes_the_category_its_phrases_name_else_its_members_but_never_praise(
+        org: Org) -> None:
+    mirror = reviews(org, MIRROR[:3])
+    price = reviews(org, ["价格太贵了，不值", "这价格太贵了", "太贵了，价格不值这么多"])
+    # The reviews' own categories say otherwise: service, and most of the mirror ones praise.
+    service = Category.objects.get(code="service_attitude")
+    praise = Category.objects.get(code="not_a_complaint")
+    ReviewAnalysis.objects.filter(review__in=price + mirror).update(category=service)
+    ReviewAnalysis.objects.filter(review__in=mirror[:2]).update(category=praise)
+    issues_recompute()
+    price_issue, mirror_issue = issue_of(price[0]), issue_of(mirror[0])
+    assert price_issue.category is not None and price_issue.category.code == "other"
+    # 镜子暗 is in no category's example phrases: the members decide, and praise has no vote.
+    assert mirror_issue.category is not None and mirror_issue.category.code == "service_attitude"
 
 
 @pytest.fixture

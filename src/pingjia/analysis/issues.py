@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from pingjia.accounts.access import require_permission, scope_of
 from pingjia.accounts.models import AuditAction, User
 from pingjia.accounts.services import audit_record
+from pingjia.analysis.engine import taxonomy as engine_taxonomy
 from pingjia.analysis.models import (
     Category,
     GroupingState,
@@ -39,7 +40,9 @@ from pingjia.analysis.models import (
 )
 from pingjia.analysis.services import analysis_text
 from pingjia.analysis.text import grouping
+from pingjia.analysis.text.category import named_category
 from pingjia.analysis.text.normalise import normalise
+from pingjia.analysis.text.taxonomy import CategoryDef, CategoryKind
 from pingjia.core.errors import ApplicationError
 
 # A complaint made once is not yet a recurring issue.
@@ -73,16 +76,20 @@ def _complaints(analyses: QuerySet[ReviewAnalysis]) -> _Complaints:
     items: list[grouping.GroupItem] = []
     facts: dict[int, tuple[date, int | None]] = {}
     rows = analyses.filter(_COMPLAINTS).order_by("review_id").values_list(
-        "review_id", "aspects", "category__code", "review__text", "review__append_text",
-        "review__reviewed_at", "review__store_id")
-    for review_id, aspects, category, text, append, reviewed_at, store_id in rows.iterator(
-            chunk_size=BATCH):
+        "review_id", "aspects", "category__code", "category__kind", "review__text",
+        "review__append_text", "review__reviewed_at", "review__store_id")
+    for (review_id, aspects, category, kind, text, append, reviewed_at,
+         store_id) in rows.iterator(chunk_size=BATCH):
+        # A negative issue named in a review classed as praise (好吃，就是分量少) counts for
+        # its group, but does not make the group's category "not a complaint".
+        complaint_category = None if kind == CategoryKind.NOT_A_COMPLAINT else category
         phrases = tuple(str(a.get("text", "")) for a in aspects or ()
                         if a.get("polarity") != "positive" and a.get("text"))
         if not phrases:
             continue
         items.append(grouping.GroupItem(review_id, phrases,
-                                        normalise(analysis_text(text, append)), category))
+                                        normalise(analysis_text(text, append)),
+                                        complaint_category))
         facts[review_id] = (week_of(reviewed_at), store_id)
     return _Complaints(items, facts)
 
@@ -147,6 +154,13 @@ def issues_recompute(*, min_members: int = MIN_MEMBERS) -> RecomputeOutcome:
         "read": read - started, "group": grouped - read, "write": written - grouped})
 
 
+def _category(issue: grouping.RecurringIssue, taxonomy: Sequence[CategoryDef]) -> str:
+    """What a group is about by its own phrases where they name a category (价格贵 is 其他,
+    服务差 服务态度, even when most of its reviews are classed by their other complaints);
+    else the most common category of its members."""
+    return named_category(issue.phrases, taxonomy) or issue.category or ""
+
+
 _AUTOMATIC = ["name", "category", "signatures", "leader_target", "profile", "phrases",
               "member_count", "updated_at"]
 
@@ -157,6 +171,7 @@ def _store_issues(result: grouping.Grouping, stored: list[RecurringIssue],
     the id of each group's row."""
     by_key = {issue.key: issue for issue in stored}
     categories = dict(Category.objects.values_list("code", "pk"))
+    taxonomy = engine_taxonomy()
     moved_keys = {m.from_key for m in decisions.moves} | {
         m.to_key for m in decisions.moves if m.to_key}
     now = timezone.now()
@@ -170,7 +185,7 @@ def _store_issues(result: grouping.Grouping, stored: list[RecurringIssue],
             changed.append(row)
         # A group staff split off has no phrases of its own: it keeps the name it was given.
         row.name = (issue.phrases[0][0] if issue.phrases else row.name or issue.name)[:60]
-        row.category_id = categories.get(issue.category or "", row.category_id)
+        row.category_id = categories.get(_category(issue, taxonomy), row.category_id)
         row.signatures = list(issue.signatures)
         row.leader_target = issue.leader_target[:60]
         row.profile = [[term, round(weight, 6)] for term, weight in issue.profile]
@@ -253,11 +268,13 @@ def issues_assign_new(*, review_ids: Sequence[int] | None = None) -> AssignOutco
     assignment = grouping.assign(complaints.items, _stored_grouping(stored, state),
                                  _decisions(stored))
     categories = dict(Category.objects.values_list("code", "pk"))
+    taxonomy = engine_taxonomy()
     with transaction.atomic():
         by_key = {row.key: row.pk for row in stored}
         now = timezone.now()
         created = [RecurringIssue(
-            key=issue.key, name=issue.name[:60], category_id=categories.get(issue.category or ""),
+            key=issue.key, name=issue.name[:60],
+            category_id=categories.get(_category(issue, taxonomy)),
             signatures=list(issue.signatures), leader_target=issue.leader_target[:60],
             phrases=[[p, n] for p, n in issue.phrases], created_at=now, updated_at=now)
             for issue in assignment.new_issues if issue.key not in by_key]

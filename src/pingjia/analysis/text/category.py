@@ -77,6 +77,26 @@ def keyword_category(normalised: str, taxonomy: Sequence[CategoryDef]) -> str:
     return of_kind(taxonomy, CategoryKind.CATCH_ALL) or (best or taxonomy[0].code)
 
 
+def named_category(
+    phrases: Iterable[tuple[str, int]], taxonomy: Sequence[CategoryDef]
+) -> str | None:
+    """The complaint category that the phrases of a recurring issue (价格贵 ×35, 价格不值 ×21)
+    name in the taxonomy's own words: each phrase votes, as often as it was said, for the one
+    complaint category with most of its seed phrases in it. None where no phrase names one
+    (a tie counts for neither)."""
+    complaints = [c for c in taxonomy if c.kind != CategoryKind.NOT_A_COMPLAINT]
+    votes: dict[str, int] = {}
+    for phrase, count in phrases:
+        hits = seed_hits(normalise(phrase), complaints)
+        top = max(hits.values(), default=0)
+        winners = [code for code, n in hits.items() if n == top]
+        if top > 0 and len(winners) == 1:
+            votes[winners[0]] = votes.get(winners[0], 0) + count
+    if not votes:
+        return None
+    return min(votes.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+
+
 class CategoryModel:
     """A linear model over the review's n-grams, one column per category code it has learnt,
     optionally gated by a sentiment model that recognises praise."""
