@@ -11,6 +11,7 @@ from pingjia.accounts.access import require_permission
 from pingjia.accounts.models import User
 from pingjia.accounts.services import user_set_language
 from pingjia.core import health
+from pingjia.metrics.workbench import workbench_tiles
 
 
 @require_GET
@@ -18,7 +19,8 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
     memberships = user.memberships.select_related("department")
-    return render(request, "core/home.html", {"memberships": memberships})
+    return render(request, "core/home.html",
+                  {"memberships": memberships, "tiles": workbench_tiles(user)})
 
 
 @login_not_required
