@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
 
 from pingjia.reviews import search
 from pingjia.reviews.models import Channel, Review
@@ -92,3 +94,40 @@ def test_the_index_text_is_the_normalised_search_terms_then_each_chinese_charact
         expected = dict.fromkeys([*search_terms(normalised), *CJK.findall(normalised)])
         expected.pop("", None)
         assert search.index_text(text) == " ".join(expected)
+
+
+def test_a_changed_text_is_found_by_its_new_words_and_no_longer_by_the_old(org: Org) -> None:
+    review = make_review(org.store_a, text="耳机有杂音")
+    review.text = "屏幕有坏点"
+    review.refresh_search_text()
+    review.save()
+    assert search.matching(Review.objects.all(), "坏点").get() == review
+    assert not search.matching(Review.objects.all(), "杂音").exists()
+    # As an import brings a later version: an UPDATE of the search text alone.
+    Review.objects.filter(pk=review.pk).update(search_text=search.index_text("電池不耐用"))
+    assert search.matching(Review.objects.all(), "电池").get() == review
+    assert not search.matching(Review.objects.all(), "坏点").exists()
+
+
+def test_reviews_created_in_bulk_are_found(org: Org) -> None:
+    channel = Channel.objects.get(code="dianping")
+    texts = ["快递太慢", "快遞很慢"]
+    reviews = [Review(channel=channel, identity=f"B{n}", store=org.store_a, text=text, rating=2,
+                      reviewed_at=timezone.now()) for n, text in enumerate(texts)]
+    for review in reviews:
+        review.refresh_search_text()
+    Review.objects.bulk_create(reviews)
+    assert {r.text for r in search.matching(Review.objects.all(), "快递")} == set(texts)
+
+
+def test_a_search_in_a_subquery_matches_the_subquery_reviews_not_the_outer_ones(
+        org: Org) -> None:
+    # The reviews of every store one of whose reviews mentions 杂音: the outer reviews need
+    # not mention it themselves.
+    for store, text in [(org.store_a, "耳机有杂音"), (org.store_a, "出餐太慢"),
+                        (org.store_b, "包装破损")]:
+        make_review(store, text=text)
+    stores = search.matching(Review.objects.all(), "杂音").values("store")
+    assert {r.text for r in Review.objects.filter(store__in=stores)} == {"耳机有杂音", "出餐太慢"}
+    same_store = search.matching(Review.objects.filter(store=OuterRef("store")), "杂音")
+    assert {r.text for r in Review.objects.filter(Exists(same_store))} == {"耳机有杂音", "出餐太慢"}

@@ -3,19 +3,25 @@
 Each review keeps `search_text`: its text and append review, normalised (full-width forms,
 Traditional to Simplified, lower case) and segmented with jieba's search mode, plus every
 Chinese character on its own, so that a one-character query (慢) finds 太慢了 and a Traditional
-query finds Simplified text. SQLite indexes it with FTS5, PostgreSQL with a GIN index on a
-`simple` tsvector (migration reviews 0007); `matching` hides the difference.
+query finds Simplified text. SQLite indexes it with FTS5 (migration reviews 0007), kept in step
+by triggers. PostgreSQL keeps it as a `simple` tsvector too, in the stored generated column
+`search_vector` with a GIN index (migration reviews 0011), which the model does not know: a
+review list checks a review's stored vector without parsing its text again. `matching` hides
+the difference.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import rjieba
 from django.db import connection
-from django.db.models import QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import BooleanField, F, QuerySet
+from django.db.models.expressions import Expression, RawSQL
+from django.db.models.sql.compiler import SQLCompiler
 
 from pingjia.analysis.text.normalise import normalise, search_terms
 
@@ -68,6 +74,33 @@ def query_terms(query: str) -> list[str]:
 ReviewsT = TypeVar("ReviewsT", bound=QuerySet[Any])
 
 
+class _VectorMatches(Expression):
+    """PostgreSQL: the review's `search_vector` contains every term. The column is named
+    through the review's id, so that it carries the review table's alias in the query (also
+    when the query becomes a subquery). A condition on the review itself rather than a
+    subquery of matching ids: the list walks its time index and checks each review where it
+    reads it, without looking the review up a second time by id (20–40 ms against 0.3 s for
+    a search within one sentiment at a million reviews)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, terms: str) -> None:
+        super().__init__()
+        self.terms = terms
+        self.review: Any = F("pk")  # a column of the query's review table once resolved
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.review]
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        (self.review,) = exprs
+
+    def as_sql(self, compiler: SQLCompiler,
+               connection: BaseDatabaseWrapper) -> tuple[str, list[Any]]:
+        vector = f"{compiler.quote_name_unless_alias(self.review.alias)}.search_vector"
+        return f"{vector} @@ plainto_tsquery('simple', %s)", [self.terms]
+
+
 def matching(reviews: ReviewsT, query: str) -> ReviewsT:
     """The reviews containing every term of `query`. The statements are constant; the terms
     travel as parameters."""
@@ -75,9 +108,7 @@ def matching(reviews: ReviewsT, query: str) -> ReviewsT:
     if not terms:
         return reviews
     if connection.vendor == "postgresql":
-        sql = ("SELECT id FROM reviews_review WHERE to_tsvector('simple', search_text) "
-               "@@ plainto_tsquery('simple', %s)")
-        return reviews.filter(pk__in=RawSQL(sql, [" ".join(terms)]))  # noqa: S611
+        return reviews.filter(_VectorMatches(" ".join(terms)))
     expression = " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
     sql = "SELECT rowid FROM reviews_review_fts WHERE reviews_review_fts MATCH %s"
     return reviews.filter(pk__in=RawSQL(sql, [expression]))  # noqa: S611
