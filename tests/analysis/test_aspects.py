@@ -50,6 +50,7 @@ def test_traditional_chinese_gives_the_simplified_phrase() -> None:
         ("没有发票", "无发票"),
         ("耳机也没有", "无耳机"),
         ("質量太差了！！", "质量差"),
+        ("收到的与描述不符", "描述不符"),
     ],
 )
 def test_complaints_become_whiteboard_phrases(review: str, phrase: str) -> None:

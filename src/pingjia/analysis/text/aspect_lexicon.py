@@ -292,6 +292,8 @@ IMPLIED_TARGET: Final[dict[str, str]] = {
     # 太差了! names no issue, but it is a verdict on the whole: the whiteboard's "overall" line.
     # (Not 好: alone it is too often an adverb or a particle, 好吗, 好在.)
     "差": "整体", "一般": "整体", "失望": "整体",
+    # 与描述不符 / 货不对板: a bare 不符 reads as nothing on the whiteboard.
+    "不符": "描述",
 }
 
 # Clause boundaries besides punctuation: a new clause starts a new target search.
