@@ -5,7 +5,7 @@ the counts their permissions and scope allow, and no others."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pingjia.accounts.models import User
+from pingjia.analysis.issues import week_of
 from pingjia.analysis.selectors import IssueFilter, issue_list
 from pingjia.cases.selectors import CaseFilter, Queue, case_list
 from pingjia.reviews.forms import HIDDEN_COMPLAINT
@@ -57,9 +58,8 @@ def workbench_tiles(user: User) -> list[Tile]:
             tiles.append(Tile(label, count, f"{cases}?queue={queue}", alert and count > 0))
     if user.has_perm("reviews.view_review"):
         # The issue list's own rows with "spikes only": the same issues it will show.
-        this_week = today - timedelta(days=today.weekday())
         count = len(issue_list(user=user, filters=IssueFilter(spikes_only=True),
-                               this_week=this_week))
+                               this_week=week_of(timezone.now())))
         tiles.append(Tile(_("Recurring issues spiking"), count,
                           f"{reverse('issue_list')}?spikes=on", count > 0))
     return tiles
