@@ -2,9 +2,8 @@
 (default 200,000) in every state, with their rounds, stage records and timelines, written
 straight into a scratch database. Then, through Django's test client (no network), the p50/p95
 of the workbench, the work queues and the case page for a department head and the review
-manager; the KPI
-report of one month for all departments; and the SLA sweep over all open cases (seconds and
-queries).
+manager; the KPI report of one month for all departments; and the SLA sweep over all open
+cases (seconds and queries).
 
     .venv/bin/python bench/case_bench.py [REVIEWS] [CASES]
 

@@ -87,14 +87,20 @@ def named_category(
     complaints = [c for c in taxonomy if c.kind != CategoryKind.NOT_A_COMPLAINT]
     votes: dict[str, int] = {}
     for phrase, count in phrases:
-        hits = seed_hits(normalise(phrase), complaints)
-        top = max(hits.values(), default=0)
-        winners = [code for code, n in hits.items() if n == top]
-        if top > 0 and len(winners) == 1:
-            votes[winners[0]] = votes.get(winners[0], 0) + count
+        code = _sole_complaint(normalise(phrase), complaints)
+        if code is not None:
+            votes[code] = votes.get(code, 0) + count
     if not votes:
         return None
     return min(votes.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+
+
+def _sole_complaint(normalised: str, complaints: Sequence[CategoryDef]) -> str | None:
+    """The complaint category with most seed phrases in the text; None on a tie or no hit."""
+    hits = seed_hits(normalised, complaints)
+    top = max(hits.values(), default=0)
+    winners = [code for code, n in hits.items() if n == top]
+    return winners[0] if top > 0 and len(winners) == 1 else None
 
 
 class CategoryModel:
@@ -341,12 +347,10 @@ def pseudo_labels(taxonomy: Sequence[CategoryDef]) -> tuple[list[list[str]], lis
     chosen: list[int] = []
     labels: list[str] = []
     for index, text in enumerate(_normalised_negative()):
-        hits = seed_hits(text, complaints)
-        top = max(hits.values(), default=0)
-        winners = [code for code, n in hits.items() if n == top]
-        if top > 0 and len(winners) == 1:
+        code = _sole_complaint(text, complaints)
+        if code is not None:
             chosen.append(index)
-            labels.append(winners[0])
+            labels.append(code)
     prepared = prepare([cold_start_corpus.negative_sentences()[i] for i in chosen])
     return list(prepared.grams), labels
 
