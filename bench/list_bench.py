@@ -19,6 +19,9 @@ from harness import setup_django
 from import_bench import DATA
 
 SEARCHES = ["质量", "慢", "客服 态度", "物流", "屏幕", "味道"]
+# The extremes of a search: few matches (杂音, 蓝牙: under a thousand and a few thousand at a
+# million reviews), very many (好, 的, 不错: a fifth to two thirds of all reviews), none.
+EXTREMES = ["杂音", "蓝牙", "好", "的", "不错", "菠萝蜜"]
 
 
 def fill(rows: int) -> None:
@@ -145,6 +148,11 @@ def main() -> None:
              for n in range(requests)])
     measure(client, "search, negative sentiment",
             [f"/reviews/?q={SEARCHES[n % len(SEARCHES)]}&sentiment=negative"
+             for n in range(requests)])
+    measure(client, "search, rare and very common words",
+            [f"/reviews/?q={EXTREMES[n % len(EXTREMES)]}" for n in range(requests)])
+    measure(client, "search, hidden complaints",
+            [f"/reviews/?q={(SEARCHES + EXTREMES)[n % 12]}&sentiment=hidden"
              for n in range(requests)])
     page = client.get("/reviews/").content.decode()
     after = page.split("after=")[1].split('"')[0]

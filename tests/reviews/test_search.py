@@ -1,15 +1,18 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from pingjia.reviews import search
 from pingjia.reviews.models import Channel, Review
-from pingjia.reviews.selectors import ReviewFilter, review_list
+from pingjia.reviews.selectors import ReviewFilter, review_list, review_page
 from pingjia.reviews.services import review_import
 from tests.conftest import Org
-from tests.reviews.factories import make_review
+from tests.reviews.factories import analysed, make_review
 
 
 def texts(org: Org, query: str) -> set[str]:
@@ -131,3 +134,34 @@ def test_a_search_in_a_subquery_matches_the_subquery_reviews_not_the_outer_ones(
     assert {r.text for r in Review.objects.filter(store__in=stores)} == {"耳机有杂音", "出餐太慢"}
     same_store = search.matching(Review.objects.filter(store=OuterRef("store")), "杂音")
     assert {r.text for r in Review.objects.filter(Exists(same_store))} == {"耳机有杂音", "出餐太慢"}
+
+
+def test_a_search_with_many_matches_finds_the_same_reviews_in_the_same_order(
+        org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
+    # On SQLite a search with FEW_MATCHES matches or more walks the time index and checks each
+    # review against its matches instead of reading them all: the results must not change.
+    now = timezone.now()
+    for n in range(8):
+        review = make_review(org.store_a if n % 3 else org.store_b, text=f"出餐太慢{n}",
+                             reviewed_at=now - timedelta(hours=n % 4), rating=1 + n % 5)
+        if n % 2:
+            analysed(review, "negative", "delivery_logistics", hidden=n == 5)
+    make_review(org.store_a, text="味道不错", reviewed_at=now)
+
+    def pages(**filters: object) -> list[list[int]]:
+        reviews = review_list(user=org["manager"], filters=ReviewFilter(**filters))  # type: ignore[arg-type]
+        first, after = review_page(reviews, after=None, limit=3)
+        second, _ = review_page(reviews, after=after, limit=3) if after else ([], None)
+        return [[r.pk for r in first], [r.pk for r in second]]
+
+    cases = [{"text": "慢"}, {"text": "出餐 慢", "sentiment": "negative"},
+             {"text": "慢", "hidden_complaint": True}, {"text": "慢", "category": "after_sales"},
+             {"text": "慢", "store": org.store_b.pk}, {"text": "咖啡"}]
+    few = [pages(**case) for case in cases]
+    monkeypatch.setattr(search, "FEW_MATCHES", 2)
+    assert [pages(**case) for case in cases] == few
+    assert len(few[0][0]) == 3 and len(few[1][0]) == 3 and len(few[2][0]) == 1
+    assert few[3] == [[], []] and few[5] == [[], []]
+    if connection.vendor == "sqlite":
+        walking = str(search.matching(Review.objects.all(), "慢").query)
+        assert '+"reviews_review".id IN' in walking

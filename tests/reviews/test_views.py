@@ -240,7 +240,7 @@ def test_list_shows_and_filters_the_analysis(org: Org) -> None:
     assert shown(sentiment="positive") == set()
     assert shown(sentiment="hidden") == {"五星是手滑"}
     assert shown(sentiment="negative", category="delivery_logistics") == {"出餐太慢"}
-    # With a text search the analysis is joined rather than looked up per review.
+    # Within a text search too.
     assert shown(q="出餐", sentiment="negative") == {"出餐太慢"}
     assert shown(q="菜", sentiment="hidden") == {"五星是手滑"}
     assert shown(q="出餐", category="service_attitude") == set()

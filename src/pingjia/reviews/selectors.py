@@ -50,17 +50,19 @@ def review_list(*, user: User, filters: ReviewFilter) -> QuerySet[Review]:
         reviews = reviews.filter(reviewed_at__lt=filters.until)
     if filters.customer is not None:
         reviews = reviews.filter(customer_id=filters.customer)
+    if filters.hidden_complaint:
+        # Hidden complaints are few (one review in a hundred) and have their own partial
+        # index: the list starts from them, also within a search for a common word, which
+        # walking the time index would check review by review (16 ms against 200 ms for
+        # 客服 态度 at a million reviews on SQLite).
+        reviews = reviews.filter(pk__in=ReviewAnalysis.objects.filter(
+            hidden_complaint=True).values("review_id"))
     said = {name: value for name, value in (
-        ("sentiment", filters.sentiment), ("category__code", filters.category),
-        ("hidden_complaint", filters.hidden_complaint)) if value}
-    if said and filters.text:
-        # The text's matches are read and sorted anyway: joining their analyses is cheaper
-        # than a subquery per match (0.11 s against 0.19 s for 83,000 matches on SQLite).
-        reviews = reviews.filter(**{f"analysis__{name}": value for name, value in said.items()})
-    elif said:
+        ("sentiment", filters.sentiment), ("category__code", filters.category)) if value}
+    if said:
         # EXISTS, not a join: joined, SQLite read every analysis of the sentiment (a third of
         # a million at a million reviews) and sorted them; this way it walks the time index
-        # newest first and looks up each review's analysis until the page is full.
+        # newest first, or a search's few matches, and looks up each review's analysis.
         reviews = reviews.filter(Exists(ReviewAnalysis.objects.filter(
             review=OuterRef("pk"), **said)))
     if filters.text:
