@@ -51,6 +51,12 @@ def test_traditional_chinese_gives_the_simplified_phrase() -> None:
         ("耳机也没有", "无耳机"),
         ("質量太差了！！", "质量差"),
         ("收到的与描述不符", "描述不符"),
+        ("货不对板", "描述不符"),
+        ("颜色和图片不一样", "图片不符"),
+        ("颜色不一样", "颜色不符"),
+        ("尺寸与描述不一致", "描述不符"),
+        ("耳机有杂音", "耳机杂音"),
+        ("衣服有色差", "衣服色差"),
     ],
 )
 def test_complaints_become_whiteboard_phrases(review: str, phrase: str) -> None:
@@ -73,6 +79,13 @@ def test_negated_praise_is_a_complaint() -> None:
 def test_negated_complaint_is_not_a_complaint() -> None:
     found = extract_aspects("送货速度不慢")
     assert found and all(aspect.polarity != "negative" for aspect in found)
+
+
+def test_sameness_is_a_complaint_only_when_denied_of_something() -> None:
+    assert extract_aspects("一样的价格别家服务更好") == [Aspect("服务好", "positive")]
+    assert extract_aspects("颜色和图片一致") == []
+    assert extract_aspects("感觉不一样") == []  # of what?
+    assert extract_aspects("给人不一样的体验") == []
 
 
 def test_the_same_noun_can_be_good_or_bad_by_its_measure() -> None:

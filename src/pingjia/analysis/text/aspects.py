@@ -15,6 +15,8 @@ Canonical form of a phrase, so that the same issue is spelled the same way every
   its negation (速度不慢: positive);
 - a failed expectation keeps its negation as written (空调不制冷, 没收到), a missing item becomes
   无 + item (没有发票 → 无发票);
+- sameness denied of a target is 不符 (颜色和图片不一样 → 图片不符); undenied, or of nothing
+  named, it is no issue (一样的价格, 感觉不一样);
 - a predicate too general to be an issue on its own (差, 一般, 失望) needs a target; a specific one
   may stand alone (难吃, 漏, 假), or takes its implied target (太贵了 → 价格贵).
 """
@@ -283,7 +285,7 @@ def _potential_failure(token: str) -> _Predicate | None:
 # What a token does in the scan. One dictionary lookup per token decides it: the lexicon's words
 # are classified up front, other words on first sight (then cached).
 (_SKIP, _TARGET, _BREAK, _DEGREE, _NEGATION, _PREDICATE, _ACTION, _SPLIT, _VERB_FAILURE,
- _ATTRIBUTE, _PAIR) = range(11)
+ _ATTRIBUTE, _PAIR, _NEGATED_ONLY) = range(12)
 # Words that leave a negation standing before its predicate (不 是 很 好).
 _TRANSPARENT: Final = frozenset({"的", "了", "得", "地"})
 _Role = tuple[int, object]
@@ -304,6 +306,8 @@ def _lexicon_roles() -> dict[str, _Role]:
         roles[word] = (_SPLIT, negated_action)
     for word, pairs in lexicon.SPLIT_PREDICATES.items():
         roles[word] = (_PAIR, pairs)
+    for word, denial in lexicon.NEGATED_ONLY.items():
+        roles[word] = (_NEGATED_ONLY, _PREDICATES[denial])
     # Later assignments win: a negation beats a predicate (不够 新鲜), a predicate an action.
     for word in _ACTIONS:
         roles[word] = (_ACTION, None)
@@ -396,6 +400,14 @@ def parts_from_tokens(tokens: Sequence[str]) -> list[AspectParts]:
                 consumed = index + 1
             elif _is_target(token):
                 scanner.on_target(token)
+        elif kind == _NEGATED_ONLY:
+            following = tokens[index + 1] if index + 1 < len(tokens) else ""
+            if scanner.negation and scanner.target and following != "的":
+                # 颜色 不 一样: the negation is already in the predicate (不符). Before 的 it
+                # describes what follows (不一样的体验), which is no complaint.
+                scanner.negation = ""
+                scanner.on_predicate(payload)  # type: ignore[arg-type]
+            scanner.negation = ""
         elif kind == _VERB_FAILURE and index > 0 and tokens[index - 1].isalnum():
             # 开 不了 (机): the verb is part of the failure, not its target.
             verb = tokens[index - 1]
