@@ -91,3 +91,6 @@ def test_manager_imports_a_file_and_sees_the_result(live_server: Any, page: Any,
     assert Review.objects.get().external_id == "D1"
     page.click("#main-nav a[href='/reviews/']")
     assert "上菜太慢" in page.locator("#review-table").inner_text()
+    page.fill("input[name=q]", "服務員")  # Traditional query, Simplified text
+    page.press("input[name=q]", "Enter")
+    assert page.locator("#review-table mark").inner_text() == "服务员"

@@ -165,3 +165,38 @@ def test_a_search_with_many_matches_finds_the_same_reviews_in_the_same_order(
     if connection.vendor == "sqlite":
         walking = str(search.matching(Review.objects.all(), "慢").query)
         assert '+"reviews_review".id IN' in walking
+
+
+def test_an_excerpt_marks_the_terms_where_the_text_has_them() -> None:
+    assert search.excerpt("服務態度很差", search.query_terms("态度"), width=90) == [
+        ("服務", False), ("態度", True), ("很差", False)]
+    assert search.excerpt("ＷｉＦｉ很差", ["wifi"], width=90) == [("ＷｉＦｉ", True),
+                                                            ("很差", False)]
+    # A character NFKC lengthens does not shift the marks after it.
+    assert search.excerpt("㈱态度差", ["态度"], width=90) == [("㈱", False), ("态度", True),
+                                                         ("差", False)]
+    assert search.excerpt("出餐太慢", ["杂音"], width=90) is None
+
+
+def test_an_excerpt_of_a_long_text_starts_near_the_first_match_and_marks_once() -> None:
+    text = "环境还可以，" * 20 + "就是等了四十分钟才上齐"
+    pieces = search.excerpt(text, search.query_terms("四十分钟"), width=30)
+    assert pieces is not None
+    assert pieces[0] == ("…", False) and ("四十分钟", True) in pieces
+    shown = "".join(piece for piece, _ in pieces[1:])
+    assert len(shown) == 30 and text.endswith(shown)  # as much text as fits, to the end
+    assert [piece for piece, marked in pieces if marked] == ["四十分钟"]
+
+
+def test_search_results_mark_the_terms_and_escape_the_text(org: Org) -> None:
+    from django.urls import reverse
+
+    from tests.conftest import client_for
+
+    make_review(org.store_a, text="<b>服务员</b>态度差")
+    make_review(org.store_a, text="菜凉了", append_text="后来服务员也不理人")
+    html = client_for(org["manager"]).get(reverse("review_list"), {"q": "服务员"},
+                                           headers={"HX-Request": "true"}).content.decode()
+    assert "&lt;b&gt;<mark>服务员</mark>&lt;/b&gt;态度差" in html
+    assert "后来<mark>服务员</mark>也不理人" in html  # the append review, where only it matches
+    assert "<b>" not in html

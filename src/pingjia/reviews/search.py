@@ -71,6 +71,50 @@ def query_terms(query: str) -> list[str]:
     return terms[:MAX_TERMS]
 
 
+def excerpt(text: str, terms: Sequence[str], *, width: int) -> list[tuple[str, bool]] | None:
+    """What a list of search results shows of `text`: at most `width` characters, from a little
+    before the first match, as pieces marked True where a term occurs; "…" pieces where text
+    is left out. The terms are found in the normalised text, so that 态度 marks 態度; None when
+    no term occurs (the match was in the append review)."""
+    folded = normalise(text)
+    if len(folded) != len(text):
+        # NFKC changed a length (㈱ → (株)): normalise character by character, keeping each
+        # character's place.
+        folded = "".join((normalise(character) or " ")[0] for character in text)
+    spans = []
+    for term in terms:
+        start = folded.find(term)
+        while start != -1:
+            spans.append((start, start + len(term)))
+            start = folded.find(term, start + 1)
+    if not spans:
+        return None
+    spans.sort()
+    merged = [spans[0]]
+    for start, stop in spans[1:]:  # overlapping or touching terms (四十, 四十分钟) mark once
+        if start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(stop, merged[-1][1]))
+        else:
+            merged.append((start, stop))
+    begin = max(0, min(merged[0][0] - width // 4, len(text) - width))
+    end = min(len(text), begin + width)
+    pieces = [("…", False)] if begin else []
+    at = begin
+    for start, stop in merged:
+        start, stop = max(start, begin), min(stop, end)
+        if start >= stop:
+            continue  # outside the excerpt
+        if start > at:
+            pieces.append((text[at:start], False))
+        pieces.append((text[start:stop], True))
+        at = stop
+    if at < end:
+        pieces.append((text[at:end], False))
+    if end < len(text):
+        pieces.append(("…", False))
+    return pieces
+
+
 ReviewsT = TypeVar("ReviewsT", bound=QuerySet[Any])
 
 # SQLite: a search with fewer matches than this reads them all and sorts them by time (0.75 µs

@@ -18,7 +18,7 @@ from pingjia.analysis.views import labels_context
 from pingjia.cases.services import complaint_register
 from pingjia.core.errors import ApplicationError
 from pingjia.core.spreadsheets import csv_download
-from pingjia.reviews import links, selectors, services
+from pingjia.reviews import links, search, selectors, services
 from pingjia.reviews.forms import (
     ImportForm,
     InvitationImportForm,
@@ -42,12 +42,14 @@ def review_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     require_permission(user, "reviews.view_review")
     form = ReviewFilterForm(request.GET, user=user)
-    reviews = selectors.review_list(user=user, filters=form.review_filter())
+    filters = form.review_filter()
+    reviews = selectors.review_list(user=user, filters=filters)
     after = selectors.after_key(request.GET.get("after", ""))
     page, next_key = selectors.review_page(reviews, after=after, limit=PAGE_SIZE)
     query = request.GET.copy()
     query.pop("after", None)
     context = {"form": form, "reviews": page, "query": query.urlencode(),
+               "terms": search.query_terms(filters.text),
                "next_after": f"{next_key[0].isoformat()}_{next_key[1]}" if next_key else ""}
     template = "reviews/review_list.html" + ("#results" if is_htmx(request) else "")
     return render(request, template, context)
