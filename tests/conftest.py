@@ -6,10 +6,16 @@ from dataclasses import dataclass
 
 import pytest
 from django.test import Client
+from hypothesis import settings
 
 from pingjia.accounts.models import Department, Store, User
 from pingjia.accounts.roles import Role
 from tests.factories import DepartmentFactory, MembershipFactory, StoreFactory, UserFactory
+
+# CI draws the property tests' examples from a fixed seed, so that whether a change lands does
+# not depend on the draw; elsewhere each run explores new examples.
+settings.register_profile("ci", derandomize=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 def require_or_skip(available: bool, what: str, how: str) -> None:

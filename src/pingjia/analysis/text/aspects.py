@@ -451,6 +451,17 @@ _CANONICAL_POLARITY: Final[dict[str, Polarity]] = {
 }
 
 
+def _predicate_reading(text: str) -> Polarity | None:
+    """The polarity of `text` read as a predicate alone (好, 没慢, 不出餐), or None."""
+    polarity = _CANONICAL_POLARITY.get(text)
+    if polarity is not None:
+        return polarity
+    found = parts_from_tokens(rjieba.cut(text))
+    if len(found) == 1 and not found[0].target and found[0].predicate == text:
+        return found[0].polarity
+    return None
+
+
 def parse_aspect(phrase: str) -> AspectParts:
     """A phrase (extracted, or typed by staff: 镜子太暗) in canonical parts. A phrase without a
     known predicate is all target, and negative: staff write down complaints."""
@@ -461,6 +472,14 @@ def parse_aspect(phrase: str) -> AspectParts:
             return parts
     if normalised.startswith("无") and len(normalised) > 1:
         return AspectParts("", normalised, "negative")  # 无量: the segmenter read a word there
+    for cut in range(1, len(normalised)):
+        # A target word and a predicate that the segmenter cuts differently once they are
+        # together (不务好 + 好 reads 不务 好好): still the phrase as written.
+        target = normalised[:cut]
+        if _is_target(target) and rjieba.cut(target) == [target]:
+            polarity = _predicate_reading(normalised[cut:])
+            if polarity is not None:
+                return AspectParts(target, normalised[cut:], polarity)
     written = [parts for parts in found
                if parts.target in normalised and parts.predicate in normalised]
     if written:
