@@ -163,6 +163,9 @@ DIMENSION: Final[dict[str, Literal["negative", "neutral", "positive"]]] = {
     "松": "negative", "深": "neutral", "浅": "neutral", "肥": "negative", "瘦": "negative",
 }
 
+# A price's level is said as dear or cheap: 价格高 is 价格贵, one phrase for one complaint.
+PRICE_LEVELS: Final[dict[str, str]] = {"高": "贵", "低": "便宜"}
+
 # Targets that are bad in themselves: more of them is a complaint (噪音大, 色差大, 价格高).
 BAD_QUANTITY_TARGETS: Final[frozenset[str]] = frozenset({
     "噪音", "噪声", "杂音", "异味", "味道", "气味", "色差", "误差", "辐射", "耗电", "油耗", "价格",

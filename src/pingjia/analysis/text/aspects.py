@@ -11,6 +11,7 @@ Canonical form of a phrase, so that the same issue is spelled the same way every
 - variants become the lexicon's canonical predicate (差劲 → 差, 腐烂 → 烂, 不好吃 → 难吃);
 - an excess degree on a dimension adjective is kept as 偏 (尺码太大 → 尺码偏大), since without it
   the phrase would not be a complaint;
+- a price's level is dear or cheap (价格太高 → 价格贵), as customers also say it;
 - negated praise is a complaint (不新鲜, 不耐用, 不好 → 差); a negated complaint is praise and keeps
   its negation (速度不慢: positive);
 - a failed expectation keeps its negation as written (空调不制冷, 没收到), a missing item becomes
@@ -238,6 +239,9 @@ class _ClauseScanner:
 
     def _emit(self, predicate: _Predicate) -> None:
         target = self.target
+        if (predicate.kind == "dimension" and predicate.canonical in lexicon.PRICE_LEVELS
+                and lexicon.TARGET_CLASSES.get(target) == "价格"):
+            predicate = _PREDICATES[lexicon.PRICE_LEVELS[predicate.canonical]]
         if predicate.kind == "dimension":
             polarity = _dimension_polarity(predicate.canonical, target)
             canonical = predicate.canonical
