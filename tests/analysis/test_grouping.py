@@ -180,6 +180,10 @@ def test_signatures_read_target_and_defect_classes() -> None:
     assert issue_signature("镜子太暗") == issue_signature("镜子看不清") == "镜子|暗"
     assert issue_signature("快递慢") == issue_signature("物流很慢") == "物流|慢"
     assert issue_signature("整体差") is None and issue_signature("服务好") is None
+    assert issue_signature("服务差") == issue_signature("服务态度很差") == "态度|差"
+    # A verdict on the business as a whole is no issue; a defect of it is.
+    assert issue_signature("酒店太差") is None and issue_signature("东西一般") is None
+    assert issue_signature("酒店很吵") == "酒店|吵"
 
 
 def test_target_similarity() -> None:

@@ -291,6 +291,13 @@ GENERIC: Final[frozenset[str]] = frozenset({
     "便宜", "不值", "少", "冷", "热", "准", "快", "慢", "旧", "怪", "淡", "甜", "亮", "稳定",
 })
 
+# The business or its goods as a whole: a verdict on them (酒店差, 东西一般) is one on the whole
+# review, not an issue anyone can fix; a specific defect of them (酒店吵, 东西漏) still is.
+WHOLE_TARGETS: Final[frozenset[str]] = frozenset({
+    "酒店", "宾馆", "旅馆", "饭店", "餐厅", "店", "店铺", "商家", "东西", "商品", "产品", "宝贝",
+    "货",
+})
+
 # Where a predicate alone implies its target (太贵了 → 价格贵).
 IMPLIED_TARGET: Final[dict[str, str]] = {
     "贵": "价格", "便宜": "价格", "不值": "价格", "离谱": "价格", "吵": "环境", "暗": "光线",
@@ -335,8 +342,8 @@ TARGET_CLASSES: Final[dict[str, str]] = _canon({
     "灯光": ("光线", "灯", "照明", "亮度", "灯泡", "光"),
     "物流": ("快递", "送货", "配送", "发货", "到货", "派送", "运送", "邮寄", "速递", "快递员",
              "送餐", "外卖", "骑手"),
-    "态度": ("服务态度", "服务员态度", "脸色"),
-    "服务": ("服务质量", "服务水平"),
+    # 服务差 and 服务态度差 are one complaint on a manager's whiteboard.
+    "态度": ("服务态度", "服务员态度", "脸色", "服务", "服务质量", "服务水平"),
     "价格": ("价钱", "价", "售价", "房价", "定价", "价位"),
     "分量": ("份量", "量", "菜量"),
     "赠品": ("礼品", "礼物", "小礼品"),

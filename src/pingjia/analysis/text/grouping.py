@@ -31,7 +31,12 @@ from typing import Final
 
 import rjieba
 
-from pingjia.analysis.text.aspect_lexicon import GENERIC, TARGET_CLASSES
+from pingjia.analysis.text.aspect_lexicon import (
+    GENERIC,
+    IMPLIED_TARGET,
+    TARGET_CLASSES,
+    WHOLE_TARGETS,
+)
 from pingjia.analysis.text.aspects import parse_aspect, predicate_class, topic_terms
 
 ItemId = int | str
@@ -40,8 +45,10 @@ CONTEXT_THRESHOLD: Final = 0.45
 TARGET_THRESHOLD: Final = 0.5
 PROFILE_SAMPLE: Final = 16  # texts per bucket that make its context profile
 PROFILE_TERMS: Final = 24  # terms kept per profile
-# Verdicts on the whole review (整体差) name no issue to fix.
+# Verdicts on the whole review (整体差) name no issue to fix, nor do they on the business or its
+# goods as a whole (酒店差, 东西一般).
 _UNSPECIFIC_TARGETS: Final = frozenset({"整体"})
+_VERDICTS: Final = frozenset(p for p, target in IMPLIED_TARGET.items() if target == "整体")
 # Defects too broad to join different targets by context: in hotel reviews 早餐差 and 设施差 share
 # their context, yet they are different issues. Only their targets may bring them together.
 _BROAD_DEFECTS: Final = GENERIC | {"态度差", "售后差"}
@@ -165,6 +172,8 @@ def issue_signature(phrase: str) -> str | None:
 def _signature(phrase: str) -> _Signature | None:
     parts = parse_aspect(phrase)
     if parts.polarity == "positive" or parts.target in _UNSPECIFIC_TARGETS or not parts.text:
+        return None
+    if parts.target in WHOLE_TARGETS and parts.predicate in _VERDICTS:
         return None
     target = TARGET_CLASSES.get(parts.target, parts.target)
     defect = predicate_class(parts.predicate)
