@@ -14,6 +14,8 @@ from tests.reviews.factories import make_invitation, make_review, make_run
 ROWS = [
     Row("review_list", "GET", lambda o: reverse("review_list"),
         {"anonymous": 302, "handler_a": 200, "executive": 200}),
+    Row("review_export", "GET", lambda o: reverse("review_export"),
+        {"anonymous": 302, "handler_a": 200, "executive": 200, "manager": 200}),
     Row("review_detail", "GET",
         lambda o: reverse("review_detail", args=[make_review(o.store_a).pk]),
         {"anonymous": 302, "head_b": 404, "head_a": 200, "handler_a": 200, "manager": 200}),

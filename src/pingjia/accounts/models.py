@@ -296,6 +296,7 @@ class AuditAction(models.TextChoices):
     PERSONAL_DATA_VIEWED = "personal_data_viewed", _("Unmasked personal data viewed")
     PERSONAL_DATA_REENCRYPTED = "personal_data_reencrypted", _("Personal data re-encrypted")
     IMPORTED = "imported", _("Reviews imported")
+    REVIEWS_EXPORTED = "reviews_exported", _("Reviews exported")
     LABELS_CORRECTED = "labels_corrected", _("Analysis corrected")
     MODEL_ACTIVATED = "model_activated", _("Analysis model activated")
     ISSUE_RENAMED = "issue_renamed", _("Recurring issue renamed")

@@ -149,6 +149,21 @@ class ReviewFilterForm(forms.Form):
         assert isinstance(store, forms.ModelChoiceField)
         store.queryset = Store.objects.visible_to(user).filter(is_active=True)
 
+    def described(self) -> list[tuple[str, str]]:
+        """The filters in use, as a reader would name them: (label, value) pairs."""
+        if not self.is_valid():
+            return []
+        named = []
+        for name, field in self.fields.items():
+            value = self.cleaned_data.get(name)
+            if value in (None, ""):
+                continue
+            if isinstance(field, forms.ChoiceField) and not isinstance(
+                    field, forms.ModelChoiceField):
+                value = dict(field.choices).get(value, value)  # type: ignore[arg-type]
+            named.append((str(field.label), str(value)))
+        return named
+
     def review_filter(self) -> ReviewFilter:
         if not self.is_valid():
             return ReviewFilter()

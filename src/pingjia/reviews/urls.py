@@ -4,6 +4,7 @@ from pingjia.reviews import views
 
 urlpatterns = [
     path("reviews/", views.review_list, name="review_list"),
+    path("reviews/export.xlsx", views.review_export, name="review_export"),
     path("reviews/<int:review_id>/", views.review_detail, name="review_detail"),
     path("reviews/register/", views.review_register, name="review_register"),
     path("org/stores/<int:store_id>/qr/", views.store_qr, name="store_qr"),

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import tempfile
+
 import segno
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
@@ -18,7 +21,7 @@ from pingjia.analysis.views import labels_context
 from pingjia.cases.services import complaint_register
 from pingjia.core.errors import ApplicationError
 from pingjia.core.spreadsheets import csv_download
-from pingjia.reviews import links, search, selectors, services
+from pingjia.reviews import export, links, search, selectors, services
 from pingjia.reviews.forms import (
     ImportForm,
     InvitationImportForm,
@@ -53,6 +56,22 @@ def review_list(request: HttpRequest) -> HttpResponse:
                "next_after": f"{next_key[0].isoformat()}_{next_key[1]}" if next_key else ""}
     template = "reviews/review_list.html" + ("#results" if is_htmx(request) else "")
     return render(request, template, context)
+
+
+@require_GET
+def review_export(request: HttpRequest) -> FileResponse:
+    """The reviews the list's filters select, newest first, as an Excel workbook."""
+    user = _user(request)
+    require_permission(user, "reviews.view_review")
+    form = ReviewFilterForm(request.GET, user=user)
+    out = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it once sent)
+    export.review_export(
+        actor=user, reviews=selectors.review_list(user=user, filters=form.review_filter()),
+        out=out, link=request.build_absolute_uri(reverse("review_detail", args=[0])),
+        described=form.described(), ip=client_ip(request))
+    out.seek(0)
+    moment = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return FileResponse(out, as_attachment=True, filename=f"{_('reviews')}-{moment}.xlsx")
 
 
 @require_GET
