@@ -3,7 +3,6 @@ issues, their trends and reviews, and the staff decisions on them."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Any
 
 from django import forms
@@ -121,17 +120,12 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
-def _this_week() -> date:
-    today = timezone.localdate()
-    return today - timedelta(days=today.weekday())
-
-
 @require_GET
 def issue_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     require_permission(user, issues.VIEW_PERMISSION)
     form = IssueFilterForm(request.GET, user=user)
-    this_week = _this_week()
+    this_week = issues.week_of(timezone.now())
     rows = selectors.issue_list(user=user, filters=form.issue_filter(), this_week=this_week)
     context = {"form": form, "rows": rows, "this_week": this_week,
                "weeks": selectors.WEEKS, "months": selectors.MONTHS}
@@ -140,7 +134,7 @@ def issue_list(request: HttpRequest) -> HttpResponse:
 
 
 def _issue_context(user: User, issue: RecurringIssue, *, error: str = "") -> dict[str, Any]:
-    this_week = _this_week()
+    this_week = issues.week_of(timezone.now())
     may_decide = user.has_perm(issues.DECIDE_PERMISSION) and not issue.merged_into_id
     return {
         "issue": issue, "error": error, "may_decide": may_decide,
@@ -159,7 +153,8 @@ def issue_detail(request: HttpRequest, issue_id: int) -> HttpResponse:
                                     after=after_key(request.GET.get("after", "")),
                                     limit=ISSUE_REVIEWS_PAGE)
     context = _issue_context(user, issue) | {
-        "detail": selectors.issue_detail(user=user, issue=issue, this_week=_this_week()),
+        "detail": selectors.issue_detail(user=user, issue=issue,
+                                         this_week=issues.week_of(timezone.now())),
         "reviews": reviews,
         "next_after": f"{next_key[0].isoformat()}_{next_key[1]}" if next_key else ""}
     return render(request, "analysis/issue_detail.html", context)
