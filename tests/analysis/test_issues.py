@@ -219,6 +219,8 @@ def test_the_issue_page_drills_down_to_its_reviews(
     for review in grouped["mirror"]:
         assert reverse("review_detail", args=[review.pk]) in page
     assert 'id="issue-rename"' in page and 'id="issue-merge"' in page
+    # Each review shows where it says what the issue's phrases say.
+    assert "试衣间的<mark>镜子</mark>太<mark>暗</mark>了" in page
 
 
 def test_splitting_through_the_page_leads_to_the_new_issue(

@@ -13,6 +13,7 @@ from django.db.models import Count, QuerySet
 
 from pingjia.accounts.models import Store
 from pingjia.analysis.models import IssueMember, RecurringIssue
+from pingjia.analysis.text.aspects import parse_aspect
 from pingjia.reviews.models import Review
 
 WEEKS = 12  # the sparkline's weeks
@@ -196,3 +197,12 @@ def merge_targets(*, issue: RecurringIssue, limit: int = 200) -> QuerySet[Recurr
     return (RecurringIssue.objects.shown().exclude(pk=issue.pk)
             .only("pk", "key", "name", "name_override", "member_count")
             .order_by("-member_count", "key")[:limit])
+
+
+def issue_terms(issue: RecurringIssue) -> list[str]:
+    """The words of the issue's phrases (价格贵 → 价格, 贵), to mark in its reviews."""
+    terms: dict[str, None] = {}
+    for phrase, _count in issue.phrases:
+        parts = parse_aspect(phrase)
+        terms.update(dict.fromkeys(t for t in (parts.target, parts.predicate) if t))
+    return list(terms)

@@ -155,7 +155,7 @@ def issue_detail(request: HttpRequest, issue_id: int) -> HttpResponse:
     context = _issue_context(user, issue) | {
         "detail": selectors.issue_detail(user=user, issue=issue,
                                          this_week=issues.week_of(timezone.now())),
-        "reviews": reviews,
+        "reviews": reviews, "terms": selectors.issue_terms(issue),
         "next_after": f"{next_key[0].isoformat()}_{next_key[1]}" if next_key else ""}
     return render(request, "analysis/issue_detail.html", context)
 

@@ -18,8 +18,9 @@ WIDTH = 90
 
 @register.filter
 def search_excerpt(review: Review, terms: Sequence[str]) -> SafeString:
-    """The review's text in a list, with the search's terms marked: the part around the first
-    match, or of the append review where only it matches; the text's beginning otherwise."""
+    """The review's text in a list, with the terms marked (a search's, or the words of a
+    recurring issue's phrases): the part around the first match, or of the append review
+    where only it matches; the text's beginning otherwise."""
     for label, text in (("", review.text), (_("Append review"), review.append_text)):
         pieces = excerpt(text, terms, width=WIDTH) if terms and text else None
         if pieces is not None:
