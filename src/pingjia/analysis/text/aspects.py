@@ -69,6 +69,8 @@ def _negate(predicate: _Predicate, negation: str) -> _Predicate | None:
         canonical = lexicon.NEGATED_POSITIVE.get(predicate.canonical, "不" + predicate.canonical)
         return _Predicate(canonical, "negative")
     if predicate.kind == "negative":
+        if "不" in predicate.canonical[1:]:
+            return None  # 没 打不开: a denied failure to do something says nothing clear
         return _Predicate(("没" if negation in ("没", "无") else "不") + predicate.canonical,
                           "positive")
     if predicate.kind == "action":
@@ -166,8 +168,10 @@ def _is_target(token: str) -> bool:
         return len(token) > 1 and token.isalpha()
     if token[0] in _LEADING_COUNT:
         return False  # 一个月, 两次, 半天: quantities and times, not things
+    # One noun to the tagger: a token it cuts again (出量 → 出 量, 时儿 → 时 儿) is no word
+    # it knows, whatever its last piece is.
     tags = rjieba.tag(token)
-    return tags[-1][1] in _NOUN_TAGS
+    return len(tags) == 1 and tags[0][1] in _NOUN_TAGS
 
 
 class _ClauseScanner:
