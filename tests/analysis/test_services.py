@@ -7,7 +7,13 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from pingjia.accounts.models import AuditAction, AuditEntry
-from pingjia.analysis.models import SOURCE_PERSON, LabelCorrection, ReviewAnalysis, TextModel
+from pingjia.analysis.models import (
+    SOURCE_PERSON,
+    SOURCE_STARS,
+    LabelCorrection,
+    ReviewAnalysis,
+    TextModel,
+)
 from pingjia.analysis.services import (
     Correction,
     model_activate,
@@ -42,6 +48,25 @@ def test_stars_decide_a_negative_review_and_clearly_negative_text_under_five_sta
     hidden_analysis = ReviewAnalysis.objects.get(review=hidden)
     assert hidden_analysis.is_negative is False and hidden_analysis.hidden_complaint is True
     assert ReviewAnalysis.objects.get(review=unrated).is_negative is True
+
+
+def test_praising_text_under_good_stars_is_not_a_complaint_whatever_the_model_says(
+        org: Org) -> None:
+    text = "房间在十楼，窗外能看到江景"  # the category model names a complaint category here
+    starred = make_review(org.store_a, rating=4, text=text)
+    unrated = make_review(org.store_a, rating=None, text=text)
+    corrected = make_review(org.store_a, rating=5, text=text)
+    reviews_analyse(review_ids=[corrected.pk])
+    review_labels_correct(actor=org["manager"], review=corrected,
+                          correction=Correction(category="product_quality"))
+    reviews_analyse(review_ids=[starred.pk, unrated.pk, corrected.pk])
+    by_review = {a.review_id: a for a in ReviewAnalysis.objects.select_related("category")}
+    assert by_review[starred.pk].sentiment == "positive"
+    assert by_review[starred.pk].category.code == "not_a_complaint"  # type: ignore[union-attr]
+    assert by_review[starred.pk].category_source == SOURCE_STARS
+    # Without stars the model decides; a person's category stays.
+    assert by_review[unrated.pk].category.code == "product_quality"  # type: ignore[union-attr]
+    assert by_review[corrected.pk].category_source == SOURCE_PERSON
 
 
 def test_a_correction_sticks_through_reanalysis_and_is_audited(org: Org) -> None:

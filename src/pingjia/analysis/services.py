@@ -18,6 +18,7 @@ from pingjia.accounts.services import audit_record
 from pingjia.analysis.engine import Result, current_engine
 from pingjia.analysis.models import (
     SOURCE_PERSON,
+    SOURCE_STARS,
     Category,
     LabelCorrection,
     ReviewAnalysis,
@@ -27,6 +28,7 @@ from pingjia.analysis.models import (
 from pingjia.analysis.text.category import CategoryModel, train_category
 from pingjia.analysis.text.heldout import HeldOutFigures, NotEnoughExamples, held_out_mask, measure
 from pingjia.analysis.text.sentiment import SentimentModel, train_sentiment
+from pingjia.analysis.text.taxonomy import CategoryKind
 from pingjia.core.errors import ApplicationError
 from pingjia.reviews.models import Review
 
@@ -86,6 +88,8 @@ def reviews_analyse(*, review_ids: Sequence[int]) -> int:
         Q(sentiment_source=SOURCE_PERSON) | Q(category_source=SOURCE_PERSON)
         | Q(aspects_source=SOURCE_PERSON))}
     category_ids = dict(Category.objects.values_list("code", "pk"))
+    praise = Category.objects.active().filter(
+        kind=CategoryKind.NOT_A_COMPLAINT).values_list("pk", flat=True).first()
     max_rating = negative_max_rating()
     now = timezone.now()
     rows = []
@@ -102,6 +106,13 @@ def reviews_analyse(*, review_ids: Sequence[int]) -> int:
             aspects_source="rules", analysed_at=now)
         _keep_corrections(row, corrected.get(pk))
         row.is_negative, row.hidden_complaint = _negative(row, rating, max_rating)
+        if (praise is not None and rating is not None and rating > max_rating
+                and row.sentiment == SentimentLabel.POSITIVE and not row.hidden_complaint
+                and row.category_source != SOURCE_PERSON):
+            # Stars above a negative review and praising text: praise, whatever complaint
+            # words it also has (味道不错，就是有点贵 at four stars). Its issues still count
+            # for the recurring issues; its category stops it showing among the complaints.
+            row.category_id, row.secondary, row.category_source = praise, [], SOURCE_STARS
         rows.append(row)
     ReviewAnalysis.objects.bulk_create(rows, update_conflicts=True, unique_fields=["review"],
                                        update_fields=_UPDATED)
