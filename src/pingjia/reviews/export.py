@@ -43,7 +43,8 @@ def review_export(*, actor: User, reviews: QuerySet[Review], out: IO[bytes], lin
     """Write the reviews (in the queryset's order, at most `LIMIT`) to `out` as a workbook,
     with a second sheet saying what was exported, and audit it: every copy of the
     organisation's reviews that leaves it is on the record. `link` is the address of a review
-    page with 0 for its id; `described` names the filters. Returns the rows written."""
+    page with 0 for its id (…/reviews/0/); `described` names the filters. Returns the rows
+    written."""
     written, cut = _write(reviews, out, link=link, described=described)
     filters = "; ".join(f"{name}: {value}" for name, value in described)
     audit_record(actor=actor, action=AuditAction.REVIEWS_EXPORTED, ip=ip,
@@ -119,4 +120,4 @@ def _write_row(sheet: Any, row: int, values: tuple[Any, ...], sentiments: dict[s
     write(row, 12, product)
     write(row, 13, order_id)
     write(row, 14, external_id)
-    write(row, 15, link.replace("/0/", f"/{pk}/"))
+    write(row, 15, f"{link.removesuffix('0/')}{pk}/")
