@@ -484,7 +484,7 @@ def parse_aspect(phrase: str) -> AspectParts:
         # A target word and a predicate that the segmenter cuts differently once they are
         # together (不务好 + 好 reads 不务 好好): still the phrase as written.
         target = normalised[:cut]
-        if _is_target(target) and rjieba.cut(target) == [target]:
+        if _is_target(target):  # one word to the tagger, so not 镜子太
             polarity = _predicate_reading(normalised[cut:])
             if polarity is not None:
                 return AspectParts(target, normalised[cut:], polarity)
