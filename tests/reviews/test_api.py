@@ -114,14 +114,20 @@ def test_list_filters_and_pages_newest_first(org: Org) -> None:
             for i in range(7)]
     expected = [r.pk for r in sorted(made, key=lambda r: (r.reviewed_at, r.pk), reverse=True)]
     client = client_for(org["manager"])
-    seen: list[int] = []
-    cursor = None
-    for _page in range(3):
-        params: dict[str, Any] = {"limit": 3} | ({"cursor": cursor} if cursor else {})
-        body = client.get(URL, params).json()
-        seen += [item["id"] for item in body["items"]]
-        cursor = body["next_cursor"]
-    assert cursor is None and seen == expected
+
+    def all_pages(**order: str) -> list[int]:
+        seen: list[int] = []
+        cursor = None
+        for _page in range(3):
+            params: dict[str, Any] = {"limit": 3, **order} | ({"cursor": cursor} if cursor else {})
+            body = client.get(URL, params).json()
+            seen += [item["id"] for item in body["items"]]
+            cursor = body["next_cursor"]
+        assert cursor is None
+        return seen
+
+    assert all_pages() == expected
+    assert all_pages(order="oldest") == expected[::-1]
 
     def ids(**params: Any) -> set[int]:
         return {item["id"] for item in client.get(URL, params).json()["items"]}

@@ -97,6 +97,12 @@ def test_list_pages_by_keyset(org: Org) -> None:
     after = first.split("after=")[1].split('"')[0]
     second = client.get(f"{reverse('review_list')}?after={after}").content.decode()
     assert "第54条" in second and "第0条<" not in second
+    oldest = client.get(reverse("review_list"), {"order": "oldest"}).content.decode()
+    assert oldest.index("第54条") < oldest.index("第53条") and "第0条<" not in oldest
+    assert "更新的评价" in oldest  # the next page holds later reviews
+    after = oldest.split("after=")[1].split('"')[0]
+    later = client.get(f"{reverse('review_list')}?order=oldest&after={after}").content.decode()
+    assert "第0条<" in later and "第54条" not in later
 
 
 def test_detail_masks_the_customer_and_lists_their_other_reviews(org: Org) -> None:

@@ -97,6 +97,7 @@ class ReviewQuery(Schema):
     category: str = Field("", description="Category code, e.g. delivery_logistics.")
     hidden_complaint: bool = Field(False, description="Only 4–5 star reviews with clearly "
                                                       "negative text (好评差评).")
+    order: Literal["newest", "oldest"] = Field("newest", description="By time of review.")
     cursor: str | None = None
     limit: int = 50
 
@@ -217,7 +218,8 @@ def _review(review: Review) -> ReviewOut:
     )
 
 
-@router.get("/reviews", response=ReviewPage, summary="Reviews the caller sees, newest first")
+@router.get("/reviews", response=ReviewPage,
+            summary="Reviews the caller sees, newest (or oldest) first")
 def review_list(request: HttpRequest, query: Query[ReviewQuery]) -> ReviewPage:
     """Filtered by channel, store, rating, time, text, sentiment, category and hidden
     complaints; customers' names and phones are masked. Page with `next_cursor` until it is
@@ -233,9 +235,10 @@ def review_list(request: HttpRequest, query: Query[ReviewQuery]) -> ReviewPage:
                                        rating=query.rating, rating_max=query.rating_max,
                                        since=query.since, until=query.until, text=query.q,
                                        sentiment=query.sentiment, category=query.category,
-                                       hidden_complaint=query.hidden_complaint))
+                                       hidden_complaint=query.hidden_complaint,
+                                       oldest_first=query.order == "oldest"))
     rows, after = selectors.review_page(
-        reviews, limit=query.limit,
+        reviews, limit=query.limit, oldest_first=query.order == "oldest",
         after=_decode_cursor(query.cursor) if query.cursor else None)
     return ReviewPage(items=[_review(r) for r in rows],
                       next_cursor=_encode_cursor(after) if after else None)

@@ -116,6 +116,7 @@ class PublicReviewForm(forms.Form):
 
 
 HIDDEN_COMPLAINT = "hidden"  # the sentiment filter's choice for 好评差评
+OLDEST_FIRST = "oldest"  # the order's choice other than newest first
 
 
 class ReviewFilterForm(forms.Form):
@@ -134,6 +135,8 @@ class ReviewFilterForm(forms.Form):
         ("", _("All")), *SentimentLabel.choices,
         (HIDDEN_COMPLAINT, _("Hidden complaint (4–5 stars, negative text)"))])
     category = forms.ChoiceField(label=_("Category"), required=False)
+    order = forms.ChoiceField(label=_("Sort by"), required=False, choices=[
+        ("", _("Newest first")), (OLDEST_FIRST, _("Oldest first"))])
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -179,4 +182,5 @@ class ReviewFilterForm(forms.Form):
             rating_max=2 if rating == "negative" else None,
             since=datetime.combine(data["since"], time.min, zone) if data["since"] else None,
             until=(datetime.combine(data["until"] + timedelta(days=1), time.min, zone)
-                   if data["until"] else None))
+                   if data["until"] else None),
+            oldest_first=data["order"] == OLDEST_FIRST)

@@ -28,6 +28,7 @@ class ReviewFilter:
     sentiment: str = ""  # negative / neutral / positive, as the analysis (or a person) said
     category: str = ""  # category code
     hidden_complaint: bool = False  # 4–5 stars with clearly negative text (好评差评)
+    oldest_first: bool = False  # else newest first
 
 
 def review_list(*, user: User, filters: ReviewFilter) -> QuerySet[Review]:
@@ -67,16 +68,25 @@ def review_list(*, user: User, filters: ReviewFilter) -> QuerySet[Review]:
             review=OuterRef("pk"), **said)))
     if filters.text:
         reviews = matching(reviews, filters.text)
+    if filters.oldest_first:
+        return reviews.order_by("reviewed_at", "pk")
     return reviews.order_by("-reviewed_at", "-pk")
 
 
 def review_page(reviews: QuerySet[Review], *, after: tuple[datetime, int] | None,
-                limit: int) -> tuple[list[Review], tuple[datetime, int] | None]:
-    """One page of reviews newest first, and the (time, id) key after which the next page
-    starts: keyset pagination, as fast on the millionth review as on the first."""
+                limit: int, oldest_first: bool = False,
+                ) -> tuple[list[Review], tuple[datetime, int] | None]:
+    """One page of reviews in the list's order (newest first unless `oldest_first`), and the
+    (time, id) key after which the next page starts: keyset pagination, as fast on the
+    millionth review as on the first."""
     if after is not None:
         moment, pk = after
-        reviews = reviews.filter(Q(reviewed_at__lt=moment) | Q(reviewed_at=moment, pk__lt=pk))
+        if oldest_first:
+            reviews = reviews.filter(Q(reviewed_at__gt=moment)
+                                     | Q(reviewed_at=moment, pk__gt=pk))
+        else:
+            reviews = reviews.filter(Q(reviewed_at__lt=moment)
+                                     | Q(reviewed_at=moment, pk__lt=pk))
     # The page's ids first, then its rows with their channel, store, customer and analysis: sorting
     # and joining whole rows for every match of a common search word (tens of thousands at a
     # million reviews) was most of a search's time, while the ids alone sort in the index.

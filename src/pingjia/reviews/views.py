@@ -48,10 +48,12 @@ def review_list(request: HttpRequest) -> HttpResponse:
     filters = form.review_filter()
     reviews = selectors.review_list(user=user, filters=filters)
     after = selectors.after_key(request.GET.get("after", ""))
-    page, next_key = selectors.review_page(reviews, after=after, limit=PAGE_SIZE)
+    page, next_key = selectors.review_page(reviews, after=after, limit=PAGE_SIZE,
+                                           oldest_first=filters.oldest_first)
     query = request.GET.copy()
     query.pop("after", None)
     context = {"form": form, "reviews": page, "query": query.urlencode(),
+               "oldest_first": filters.oldest_first,
                "terms": search.query_terms(filters.text),
                "next_after": f"{next_key[0].isoformat()}_{next_key[1]}" if next_key else ""}
     template = "reviews/review_list.html" + ("#results" if is_htmx(request) else "")
