@@ -193,10 +193,18 @@ def test_search_results_mark_the_terms_and_escape_the_text(org: Org) -> None:
 
     from tests.conftest import client_for
 
-    make_review(org.store_a, text="<b>服务员</b>态度差")
-    make_review(org.store_a, text="菜凉了", append_text="后来服务员也不理人")
-    html = client_for(org["manager"]).get(reverse("review_list"), {"q": "服务员"},
-                                           headers={"HX-Request": "true"}).content.decode()
+    rude = make_review(org.store_a, text="<b>服务员</b>态度差")
+    cold = make_review(org.store_a, text="菜凉了", append_text="后来服务员也不理人")
+    client = client_for(org["manager"])
+    html = client.get(reverse("review_list"), {"q": "服务员"},
+                      headers={"HX-Request": "true"}).content.decode()
     assert "&lt;b&gt;<mark>服务员</mark>&lt;/b&gt;态度差" in html
     assert "后来<mark>服务员</mark>也不理人" in html  # the append review, where only it matches
     assert "<b>" not in html
+    # The review's page, opened from the results, marks the words in all of its text.
+    link = reverse("review_detail", args=[cold.pk]) + "?q=%E6%9C%8D%E5%8A%A1%E5%91%98"
+    assert link in html
+    page = client.get(link).content.decode()
+    assert "菜凉了</p>" in page and "后来<mark>服务员</mark>也不理人" in page
+    page = client.get(reverse("review_detail", args=[rude.pk]), {"q": "态度"}).content.decode()
+    assert "&lt;b&gt;服务员&lt;/b&gt;<mark>态度</mark>差" in page

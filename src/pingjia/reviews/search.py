@@ -71,11 +71,12 @@ def query_terms(query: str) -> list[str]:
     return terms[:MAX_TERMS]
 
 
-def excerpt(text: str, terms: Sequence[str], *, width: int) -> list[tuple[str, bool]] | None:
-    """What a list of search results shows of `text`: at most `width` characters, from a little
-    before the first match, as pieces marked True where a term occurs; "…" pieces where text
-    is left out. The terms are found in the normalised text, so that 态度 marks 態度; None when
-    no term occurs (the match was in the append review)."""
+def excerpt(text: str, terms: Sequence[str], *,
+            width: int | None) -> list[tuple[str, bool]] | None:
+    """What a list of search results shows of `text`: at most `width` characters (all of it
+    where None), from a little before the first match, as pieces marked True where a term
+    occurs; "…" pieces where text is left out. The terms are found in the normalised text, so
+    that 态度 marks 態度; None when no term occurs (the match was in the append review)."""
     folded = normalise(text)
     if len(folded) != len(text):
         # NFKC changed a length (㈱ → (株)): normalise character by character, keeping each
@@ -96,8 +97,11 @@ def excerpt(text: str, terms: Sequence[str], *, width: int) -> list[tuple[str, b
             merged[-1] = (merged[-1][0], max(stop, merged[-1][1]))
         else:
             merged.append((start, stop))
-    begin = max(0, min(merged[0][0] - width // 4, len(text) - width))
-    end = min(len(text), begin + width)
+    if width is None:
+        begin, end = 0, len(text)
+    else:
+        begin = max(0, min(merged[0][0] - width // 4, len(text) - width))
+        end = min(len(text), begin + width)
     pieces = [("…", False)] if begin else []
     at = begin
     for start, stop in merged:

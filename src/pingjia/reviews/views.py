@@ -82,7 +82,8 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
     review = selectors.access_review(user, review_id)
     return render(request, "reviews/review_detail.html",
                   {"review": review, **selectors.review_detail(review, user=user),
-                   **labels_context(review, user)})
+                   **labels_context(review, user),
+                   "terms": search.query_terms(request.GET.get("q", ""))})
 
 
 # --- the public review form -----------------------------------------------------------------------

@@ -24,9 +24,21 @@ def search_excerpt(review: Review, terms: Sequence[str]) -> SafeString:
     for label, text in (("", review.text), (_("Append review"), review.append_text)):
         pieces = excerpt(text, terms, width=WIDTH) if terms and text else None
         if pieces is not None:
-            html = "".join(format_html("<mark>{}</mark>", piece) if marked
-                           else conditional_escape(piece) for piece, marked in pieces)
+            html = _marked(pieces)
             if label:
                 html = format_html('<span class="text-secondary">{} › </span>', label) + html
-            return mark_safe(html)  # noqa: S308 (every piece escaped above)
+            return html
     return conditional_escape(truncatechars(review.text or "—", WIDTH))
+
+
+@register.filter
+def search_marked(text: str, terms: Sequence[str]) -> SafeString:
+    """All of the text, the terms marked (a review's page opened from search results)."""
+    pieces = excerpt(text, terms, width=None) if terms and text else None
+    return _marked(pieces) if pieces is not None else conditional_escape(text)
+
+
+def _marked(pieces: list[tuple[str, bool]]) -> SafeString:
+    html = "".join(format_html("<mark>{}</mark>", piece) if marked
+                   else conditional_escape(piece) for piece, marked in pieces)
+    return mark_safe(html)  # noqa: S308 (every piece escaped above)
