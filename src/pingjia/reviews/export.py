@@ -19,8 +19,9 @@ from pingjia.accounts.services import audit_record
 from pingjia.analysis.models import SentimentLabel
 from pingjia.reviews.models import Review
 
-# At most this many reviews, the newest (8.5 s to write): beyond it a spreadsheet is no longer
-# read, and the request would run for a minute and more (the API pages through any number).
+# At most this many reviews, the first in the list's order (8.5 s to write): beyond it a
+# spreadsheet is no longer read, and the request would run for a minute and more (the API
+# pages through any number).
 LIMIT = 100_000
 _CELL_TEXT = 32_767  # Excel's limit on a cell's text
 
@@ -82,8 +83,8 @@ def _write(reviews: QuerySet[Review], out: IO[bytes], *, link: str,
     about: list[tuple[str, Any]] = [
         (_("Exported"), _local(timezone.now())), (_("Reviews"), written), *described]
     if cut:
-        about.append((_("Cut"), _("Only the newest %(limit)s reviews; narrow the filters to "
-                                  "export the others.") % {"limit": f"{LIMIT:,}"}))
+        about.append((_("Cut"), _("Only the first %(limit)s reviews in the list's order; narrow "
+                                  "the filters to export the others.") % {"limit": f"{LIMIT:,}"}))
     for row, (name, value) in enumerate(about):
         notes.write_string(row, 0, name, bold)
         notes.write(row, 1, value)
