@@ -7,7 +7,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from pingjia.reviews import search
+from pingjia.reviews import search, selectors
 from pingjia.reviews.models import Channel, Review
 from pingjia.reviews.selectors import ReviewFilter, review_list, review_page
 from pingjia.reviews.services import review_import
@@ -150,13 +150,17 @@ def test_a_search_with_many_matches_finds_the_same_reviews_in_the_same_order(
 
     def pages(**filters: object) -> list[list[int]]:
         reviews = review_list(user=org["manager"], filters=ReviewFilter(**filters))  # type: ignore[arg-type]
-        first, after = review_page(reviews, after=None, limit=3)
-        second, _ = review_page(reviews, after=after, limit=3) if after else ([], None)
+        oldest = bool(filters.get("oldest_first"))
+        first, after = review_page(reviews, after=None, limit=3, oldest_first=oldest)
+        second, _ = (review_page(reviews, after=after, limit=3, oldest_first=oldest) if after
+                     else ([], None))
         return [[r.pk for r in first], [r.pk for r in second]]
 
-    cases = [{"text": "慢"}, {"text": "出餐 慢", "sentiment": "negative"},
-             {"text": "慢", "hidden_complaint": True}, {"text": "慢", "category": "after_sales"},
-             {"text": "慢", "store": org.store_b.pk}, {"text": "咖啡"}]
+    cases: list[dict[str, object]] = [
+        {"text": "慢"}, {"text": "出餐 慢", "sentiment": "negative"},
+        {"text": "慢", "hidden_complaint": True}, {"text": "慢", "category": "after_sales"},
+        {"text": "慢", "store": org.store_b.pk}, {"text": "咖啡"},
+        {"text": "出餐", "hidden_complaint": True, "oldest_first": True}]
     few = [pages(**case) for case in cases]
     monkeypatch.setattr(search, "FEW_MATCHES", 2)
     assert [pages(**case) for case in cases] == few
@@ -165,6 +169,39 @@ def test_a_search_with_many_matches_finds_the_same_reviews_in_the_same_order(
     if connection.vendor == "sqlite":
         walking = str(search.matching(Review.objects.all(), "慢").query)
         assert '+"reviews_review".id IN' in walking
+    else:
+        # PostgreSQL starts a search within hidden complaints from all of them where walking
+        # every review would cost more (`walk_loses`): the same pages again.
+        monkeypatch.setattr(selectors, "_hidden_first", lambda text: True)
+        assert [pages(**case) for case in cases] == few
+        hidden = review_list(user=org["manager"],
+                             filters=ReviewFilter(text="慢", hidden_complaint=True))
+        assert "= ANY(ARRAY(SELECT" in str(hidden.query)
+
+
+def test_a_search_within_hidden_complaints_walks_only_for_very_common_words() -> None:
+    # At a million reviews with 10,152 hidden complaints (bench/list_bench.py), as PostgreSQL
+    # estimates the matches of 杂音, 屏幕, 质量, 不错 and 好.
+    million, hidden = 1_000_000, 10_152
+    assert not selectors.walk_loses(843, million, hidden)  # the planner reads the matches
+    assert selectors.walk_loses(30_810, million, hidden)
+    assert selectors.walk_loses(83_097, million, hidden)
+    assert not selectors.walk_loses(203_940, million, hidden)  # a page fills within 25,000
+    assert not selectors.walk_loses(404_933, million, hidden)
+    assert not selectors.walk_loses(404_933, million, 0)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statistics")
+def test_postgresql_estimates_a_search_from_the_vectors_statistics(org: Org) -> None:
+    for n in range(40):
+        make_review(org.store_a, text="物流很慢" if n % 4 == 0 else f"味道不错{n}")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE reviews_review")
+    estimate = search.estimated_matches("物流")
+    assert estimate is not None
+    matches, total = estimate
+    assert total == 40 and 5 <= matches <= 15
+    assert search.estimated_matches("，") is None  # no terms
 
 
 def test_an_excerpt_marks_the_terms_where_the_text_has_them() -> None:

@@ -12,6 +12,7 @@ the difference.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from typing import Any, TypeVar
@@ -153,6 +154,27 @@ class _ReviewCondition(Expression):
                connection: BaseDatabaseWrapper) -> tuple[str, list[Any]]:
         review = compiler.quote_name_unless_alias(self.review.alias)
         return self.template.format(review=review), list(self.params)
+
+
+def estimated_matches(query: str) -> tuple[float, float] | None:
+    """PostgreSQL: how many reviews the planner expects `query` to match, from the search
+    vector's statistics (migration 0012 keeps ten times the usual), and how many reviews there
+    are; a millisecond, as nothing is read. None where there are no terms or the table has
+    never been analysed."""
+    terms = query_terms(query)
+    if not terms:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'reviews_review'::regclass")
+        (total,) = cursor.fetchone()
+        if total <= 0:
+            return None
+        cursor.execute("EXPLAIN (FORMAT JSON) SELECT 1 FROM reviews_review "
+                       "WHERE search_vector @@ plainto_tsquery('simple', %s)", [" ".join(terms)])
+        (plan,) = cursor.fetchone()
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return float(plan[0]["Plan"]["Plan Rows"]), float(total)
 
 
 def matching(reviews: ReviewsT, query: str) -> ReviewsT:
