@@ -23,6 +23,7 @@ from pingjia.analysis.issues import (
     week_of,
 )
 from pingjia.analysis.models import Category, IssueMember, RecurringIssue, ReviewAnalysis
+from pingjia.analysis.selectors import Trend
 from pingjia.analysis.services import reviews_analyse
 from pingjia.notifications.models import Notification, NotificationKind
 from pingjia.reviews.models import Review
@@ -191,6 +192,20 @@ def test_the_issue_list_shows_issues_by_volume_with_counts_and_a_sparkline(
     assert mirror.display_name in page and "<polyline" in page and org.store_a.name in page
     rows = response.context["rows"]
     assert rows[0].issue.pk == mirror.pk and rows[0].trend.weekly[-1] == len(MIRROR)
+
+
+def test_growth_compares_complete_weeks_and_the_running_week_is_drawn_apart() -> None:
+    # Eight steady weeks of 3, then a Monday: this week has 0 so far. Counting it would show a
+    # fall of a quarter; the four complete weeks against the four before show none.
+    monday = timezone.localdate() - timedelta(days=timezone.localdate().weekday())
+    weeks = tuple(monday - timedelta(weeks=11 - i) for i in range(12))
+    steady = Trend(weeks, (0, 0, 0, 3, 3, 3, 3, 3, 3, 3, 3, 0), (), ())
+    assert steady.last_four_weeks == 9 and steady.four_complete_weeks == 12
+    assert steady.growth == 0
+    rising = Trend(weeks, (0, 0, 0, 1, 1, 1, 1, 3, 3, 3, 3, 9), (), ())
+    assert rising.growth_percent == 200
+    complete, running = steady.sparkline.split(), steady.sparkline_running.split()
+    assert len(complete) == 11 and running == [complete[-1], "120.0,26.0"]
 
 
 def test_a_department_sees_only_its_stores_share_of_an_issue(

@@ -43,8 +43,13 @@ class Trend:
         return sum(self.weekly[-4:])
 
     @property
+    def four_complete_weeks(self) -> int:
+        """The last four weeks before this one, which is still running."""
+        return sum(self.weekly[-5:-1])
+
+    @property
     def four_weeks_before(self) -> int:
-        return sum(self.weekly[-8:-4])
+        return sum(self.weekly[-9:-5])
 
     @property
     def last_months(self) -> int:
@@ -60,19 +65,31 @@ class Trend:
 
     @property
     def growth(self) -> float:
-        """Change of the last four weeks over the four before, as a fraction."""
-        return (self.last_four_weeks - self.four_weeks_before) / max(self.four_weeks_before, 1)
+        """Change of the last four complete weeks over the four before, as a fraction: the
+        running week is left out, or every issue would seem to fall on a Monday."""
+        return (self.four_complete_weeks - self.four_weeks_before) / max(self.four_weeks_before, 1)
 
     @property
     def growth_percent(self) -> int:
         return round(100 * self.growth)
 
-    def sparkline(self, width: int = 120, height: int = 28) -> str:
-        """The polyline points of the weekly counts, scaled to the box (SVG y grows down)."""
+    def _points(self, width: int, height: int) -> list[str]:
+        """The weekly counts as polyline points, scaled to the box (SVG y grows down)."""
         top = max(self.weekly, default=0) or 1
         step = width / max(len(self.weekly) - 1, 1)
-        return " ".join(f"{i * step:.1f},{height - 2 - (height - 4) * n / top:.1f}"
-                        for i, n in enumerate(self.weekly))
+        return [f"{i * step:.1f},{height - 2 - (height - 4) * n / top:.1f}"
+                for i, n in enumerate(self.weekly)]
+
+    @property
+    def sparkline(self) -> str:
+        """The complete weeks' line in a 120 × 28 box."""
+        return " ".join(self._points(120, 28)[:-1])
+
+    @property
+    def sparkline_running(self) -> str:
+        """The line from the last complete week to the running one, drawn apart (dashed): its
+        count is still growing."""
+        return " ".join(self._points(120, 28)[-2:])
 
 
 def _trend(counts: dict[date, int], this_week: date, weeks: int, months: int) -> Trend:
