@@ -83,6 +83,17 @@ def test_negated_complaint_is_not_a_complaint() -> None:
     assert found and all(aspect.polarity != "negative" for aspect in found)
 
 
+def test_an_unwanted_thing_absent_is_praise_an_expected_one_a_complaint() -> None:
+    for review in ["没有噪音", "房间没有任何异味", "没有什么缺点", "没有什么毛病"]:
+        found = extract_aspects(review)
+        assert found and all(aspect.polarity == "positive" for aspect in found), review
+    assert extract_aspects("没有发票") == [Aspect("无发票", "negative")]
+    # 什么 and 任何 leave the negation standing: the effect is still what is missing.
+    for review in ["没什么效果", "没有什么效果", "没啥效果", "用了没有任何效果"]:
+        assert extract_aspects(review) == [Aspect("无效果", "negative")], review
+    assert extract_aspects("没有什么问题") == []
+
+
 def test_sameness_is_a_complaint_only_when_denied_of_something() -> None:
     assert extract_aspects("一样的价格别家服务更好") == [Aspect("服务好", "positive")]
     assert extract_aspects("颜色和图片一致") == []

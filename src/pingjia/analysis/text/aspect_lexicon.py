@@ -207,7 +207,7 @@ NEGATIONS: Final[dict[str, str]] = {
     "一点也不": "不", "一点都不": "不", "毫不": "不", "绝不": "不", "从不": "不", "从来不": "不",
     "没": "没", "没有": "没", "未": "没", "无": "无", "并没有": "没", "从没": "没", "从未": "没",
     "不能": "不能", "不会": "不会", "无法": "无法", "不再": "不再", "都没": "没", "也没": "没",
-    "还没": "没", "还没有": "没", "没能": "没", "没法": "没法",
+    "还没": "没", "还没有": "没", "没能": "没", "没法": "没法", "没什么": "没", "没啥": "没",
     "非": "不",
 }
 
@@ -242,6 +242,13 @@ EXPECTED_ITEMS: Final[frozenset[str]] = frozenset({
     "光盘", "驱动", "系统", "售后", "客服", "纸巾", "餐具", "筷子", "吸管", "小票", "收据", "标签",
     "吊牌", "生产日期", "保质期", "中文", "声音", "反应", "效果", "味道", "诚信", "库存", "货",
     "优惠", "积分", "返现", "内裤",
+})
+
+# Things whose absence is praise (没有噪音, 没有任何缺点): the unwanted quantities above, save the
+# ones a customer also expects to get (没有味道 is bland food), and the defects by name.
+ABSENCE_IS_GOOD: Final[frozenset[str]] = (BAD_QUANTITY_TARGETS - EXPECTED_ITEMS) | frozenset({
+    "缺点", "缺陷", "瑕疵", "坏点", "污渍", "异物", "蟑螂", "影响", "副作用", "不适", "添加剂",
+    "防腐剂", "色素", "蜡",
 })
 
 # Words that are never the target of an opinion: pronouns, function words, generic nouns that say

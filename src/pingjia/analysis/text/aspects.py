@@ -200,7 +200,9 @@ class _ClauseScanner:
     def on_target(self, token: str) -> None:
         if token in lexicon.ATTRIBUTE_WORDS and self.target:
             return  # 快递 速度 慢: the noun carries the meaning
-        if self.negation in ("没", "无"):
+        if self.negation in ("没", "无") and token in lexicon.ABSENCE_IS_GOOD:
+            self.found.append(AspectParts("", "没" + token, "positive"))  # 没有噪音
+        elif self.negation in ("没", "无"):
             # 没有发票, 没有蓝牙: in a review, a thing named as absent is missing.
             self.found.append(AspectParts("", "无" + token, "negative"))
         self.target = token
@@ -294,8 +296,8 @@ def _potential_failure(token: str) -> _Predicate | None:
 # are classified up front, other words on first sight (then cached).
 (_SKIP, _TARGET, _BREAK, _DEGREE, _NEGATION, _PREDICATE, _ACTION, _SPLIT, _VERB_FAILURE,
  _ATTRIBUTE, _PAIR, _NEGATED_ONLY) = range(12)
-# Words that leave a negation standing before its predicate (不 是 很 好).
-_TRANSPARENT: Final = frozenset({"的", "了", "得", "地"})
+# Words that leave a negation standing before its predicate or item (不 是 很 好, 没有 什么 效果).
+_TRANSPARENT: Final = frozenset({"的", "了", "得", "地", "什么", "啥", "任何"})
 _Role = tuple[int, object]
 
 
