@@ -94,6 +94,16 @@ def test_an_unwanted_thing_absent_is_praise_an_expected_one_a_complaint() -> Non
     assert extract_aspects("没有什么问题") == []
 
 
+def test_arriving_only_after_days_is_a_late_delivery() -> None:
+    assert extract_aspects("16号的订单，26号才收到") == [Aspect("到货慢", "negative")]
+    assert extract_aspects("等了一个星期才收到货") == [Aspect("到货慢", "negative")]
+    assert extract_aspects("快递三天才到") == [Aspect("快递慢", "negative")]
+    assert extract_aspects("过了一周才发货") == [Aspect("发货慢", "negative")]
+    # The customer arriving late, at a time of day or somewhere, is no delivery.
+    for review in ["晚上十点才到", "下午才到酒店", "我才到家就发现", "今天才收到，还没用"]:
+        assert extract_aspects(review) == [], review
+
+
 def test_sameness_is_a_complaint_only_when_denied_of_something() -> None:
     assert extract_aspects("一样的价格别家服务更好") == [Aspect("服务好", "positive")]
     assert extract_aspects("颜色和图片一致") == []

@@ -24,7 +24,7 @@ def _canon(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
 
 # Predicates that are a complaint whatever they qualify (菜难吃, 快递慢).
 NEGATIVE: Final[dict[str, str]] = _canon({
-    "慢": ("缓慢", "龟速", "拖拉", "磨蹭", "拖沓", "慢吞吞", "慢慢吞吞"),
+    "慢": ("缓慢", "龟速", "拖拉", "磨蹭", "拖沓", "慢吞吞", "慢慢吞吞", "才到", "才发货"),
     "差": ("差劲", "极差", "糟糕", "很烂", "垃圾", "糟", "不行", "一塌糊涂", "烂透", "奇差", "太次",
            "不咋地", "不怎么样", "差强人意", "坑爹", "坑人", "坑", "恶心"),
     "暗": ("昏暗", "暗淡", "黯淡", "偏暗", "发暗", "阴暗"),
@@ -386,7 +386,18 @@ SPLIT_PREDICATES: Final[dict[str, dict[str, str]]] = {
     "起": {"球": "起球", "毛": "起球", "皮": "起皮", "皱": "起皱"},
     "降": {"了": "降价", "价": "降价"},
     "涨": {"了": "涨价", "价": "涨价"},
+    # 三天才到, 今天才收到: late, said of the arrival (see LATE_PAIRS and LATE_AFTER).
+    "才": {"到": "才到", "收到": "才到", "送到": "才到", "到货": "才到", "发货": "才发货"},
 }
+# Pairs above that are a complaint only at the end of a clause (三天才到 but not 晚上才到酒店), of
+# the delivery they imply unless a delivery word is their target (快递三天才到 → 快递慢).
+LATE_PAIRS: Final[dict[str, str]] = {"才到": "到货", "才发货": "发货"}
+# …and only after a span of time or a date (三天才到, 26号才收到): after a time of day (晚上十点
+# 才到) it is the customer who arrived, and 今天才收到 is as often "only just got it".
+LATE_AFTER: Final[tuple[str, ...]] = ("天", "周", "月", "号", "日", "星期", "礼拜", "小时", "分钟")
+NOT_LATE_AFTER: Final[frozenset[str]] = frozenset({
+    "今天", "昨天", "前天", "当天", "这两天", "这几天", "那天", "白天",
+})
 # Words that say something only under a negation and of a target: 颜色不一样 is a complaint
 # (jieba cuts it 不 一样), 一样的价格 and 感觉不一样 nothing. The value is the negative predicate
 # the negation makes.

@@ -405,7 +405,16 @@ def parts_from_tokens(tokens: Sequence[str]) -> list[AspectParts]:
             pairs = cast(dict[str, str], payload)
             surface = pairs.get(following) or (
                 lexicon.BEFORE_NUMBER_PREDICATES.get(token) if following.isdigit() else None)
-            if surface is not None:
+            late = lexicon.LATE_PAIRS.get(surface or "")
+            after = tokens[index + 2] if index + 2 < len(tokens) else ""
+            if late is not None and not (
+                    index and tokens[index - 1].endswith(lexicon.LATE_AFTER)
+                    and tokens[index - 1] not in lexicon.NOT_LATE_AFTER
+                    and (not after.isalnum() or after in _TRANSPARENT or after == "货")):
+                pass  # 晚上十点才到, 才到酒店: the customer arriving, not the goods
+            elif surface is not None:
+                if late is not None and lexicon.TARGET_CLASSES.get(scanner.target) != "物流":
+                    scanner.target = late
                 scanner.on_predicate(_PREDICATES[surface])
                 consumed = index + 1
             elif _is_target(token):
