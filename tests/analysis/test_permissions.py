@@ -66,7 +66,25 @@ ROWS = [
         htmx=True),
     Row("issue_split", "POST", issue_url("issue_split"), _DECIDE,
         data=lambda o: {"reviews": ["0"], "name": "镜子"}, htmx=True),
+    # The analysis models: the review manager and the administrator.
+    Row("model_list", "GET", lambda o: reverse("model_list"),
+        {"anonymous": 302, "executive": 403, "head_a": 403, "manager": 200, "admin": 200}),
+    Row("model_train", "POST", lambda o: reverse("model_train"),
+        {"anonymous": 302, "executive": 403, "handler_a": 403, "manager": 302}),
+    Row("model_activate", "POST", lambda o: reverse("model_activate", args=[stored_model()]),
+        {"anonymous": 302, "executive": 403, "head_a": 403, "admin": 302}),
+    Row("model_built_in", "POST", lambda o: reverse("model_built_in", args=["sentiment"]),
+        {"anonymous": 302, "executive": 403, "head_a": 403, "manager": 302}),
 ]
+
+
+def stored_model() -> int:
+    from pingjia.analysis.models import TextModel
+    from pingjia.analysis.text.sentiment import cold_start_sentiment
+
+    model = cold_start_sentiment()
+    return TextModel.objects.get_or_create(version=model.version, defaults={
+        "kind": "sentiment", "weights": model.to_bytes()})[0].pk
 
 
 @pytest.mark.parametrize("row", API_ROWS + ROWS, ids=str)

@@ -12,8 +12,15 @@ from typing import Any, Literal
 from django.db.models import Count, QuerySet
 
 from pingjia.accounts.models import Store
-from pingjia.analysis.models import IssueMember, RecurringIssue
+from pingjia.analysis.models import (
+    SOURCE_PERSON,
+    IssueMember,
+    RecurringIssue,
+    ReviewAnalysis,
+    TextModel,
+)
 from pingjia.analysis.text.aspects import parse_aspect
+from pingjia.analysis.text.heldout import MIN_EXAMPLES
 from pingjia.reviews.models import Review
 
 WEEKS = 12  # the sparkline's weeks
@@ -223,3 +230,32 @@ def issue_terms(issue: RecurringIssue) -> list[str]:
         parts = parse_aspect(phrase)
         terms.update(dict.fromkeys(t for t in (parts.target, parts.predicate) if t))
     return list(terms)
+
+
+@dataclass(frozen=True)
+class ModelKind:
+    """One kind of model (sentiment, category): every one trained, newest first, and whether
+    the organisation uses one of them or the built-in one. `labels` counts what teaches the
+    category model, staff corrections, where there are too few yet to train one."""
+
+    kind: str
+    label: str
+    models: list[TextModel]
+    labels: int = 0
+    labels_missing: int = 0
+
+    @property
+    def active(self) -> TextModel | None:
+        return next((m for m in self.models if m.is_active), None)
+
+
+def text_models() -> list[ModelKind]:
+    """The models page: two queries, without the weights."""
+    stored = list(TextModel.objects.defer("weights").select_related("trained_by")
+                  .order_by("kind", "-trained_at", "-pk"))
+    corrected = ReviewAnalysis.objects.filter(category_source=SOURCE_PERSON,
+                                              category__isnull=False).count()
+    missing = max(0, MIN_EXAMPLES - corrected)
+    return [ModelKind(kind, str(label), [m for m in stored if m.kind == kind],
+                      *((corrected, missing) if kind == TextModel.Kind.CATEGORY else (0, 0)))
+            for kind, label in TextModel.Kind.choices]

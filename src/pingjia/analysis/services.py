@@ -320,11 +320,33 @@ def model_activate(*, actor: User | None, version: str) -> TextModel:
     if model is None:
         raise ApplicationError(_("No such model: %(version)s.") % {"version": version},
                                code="not_found")
-    TextModel.objects.filter(kind=model.kind, is_active=True).exclude(pk=model.pk).update(
-        is_active=False)
+    before = TextModel.objects.filter(kind=model.kind, is_active=True).exclude(pk=model.pk)
+    replaced = before.values_list("version", flat=True).first() or BUILT_IN
+    before.update(is_active=False)
     if not model.is_active:
         model.is_active = True
         model.save(update_fields=["is_active"])
+        audit_record(actor=actor, action=AuditAction.MODEL_ACTIVATED, target=model,
+                     changes={"version": [replaced, model.version]})
+    return model
+
+
+# What the audit trail and the models page call the model a fresh install uses.
+BUILT_IN = "built-in"
+
+
+@transaction.atomic
+def model_use_built_in(*, actor: User | None, kind: str) -> TextModel | None:
+    """Go back to the model of a fresh install (the cold start) for `kind`. The model in use is
+    kept, inactive, to return to; it is returned, or None where the built-in one was in use."""
+    if kind not in TextModel.Kind.values:
+        raise ApplicationError(_("No such kind of model: %(kind)s.") % {"kind": kind},
+                               code="not_found")
+    model = TextModel.objects.select_for_update().filter(kind=kind, is_active=True).first()
+    if model is None:
+        return None
+    model.is_active = False
+    model.save(update_fields=["is_active"])
     audit_record(actor=actor, action=AuditAction.MODEL_ACTIVATED, target=model,
-                 changes={"version": [None, model.version]})
+                 changes={"version": [model.version, BUILT_IN]})
     return model

@@ -37,6 +37,15 @@ def retrain_weekly() -> None:
     models_train(actor=None, activate="if_better")
 
 
+@db_task()
+@lock_task("models-train")
+def retrain_now(actor_id: int) -> None:
+    """Enqueued from the models page: the same training as every week, by that person."""
+    from pingjia.accounts.models import User
+
+    models_train(actor=User.objects.filter(pk=actor_id).first(), activate="if_better")
+
+
 @db_periodic_task(crontab(hour="2", minute="15"))
 @lock_task("issues-recompute")
 def issues_recompute_nightly() -> None:

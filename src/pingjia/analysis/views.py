@@ -1,13 +1,15 @@
 """Pages of the text analysis: correcting a review's labels in one click; the recurring
-issues, their trends and reviews, and the staff decisions on them."""
+issues, their trends and reviews, and the staff decisions on them; the analysis models."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -17,8 +19,14 @@ from django_htmx.http import HttpResponseClientRedirect
 from pingjia.accounts.access import require_permission
 from pingjia.accounts.models import Store, User
 from pingjia.accounts.views import is_htmx
-from pingjia.analysis import issues, selectors
-from pingjia.analysis.models import Category, RecurringIssue, ReviewAnalysis, SentimentLabel
+from pingjia.analysis import issues, selectors, services, tasks
+from pingjia.analysis.models import (
+    Category,
+    RecurringIssue,
+    ReviewAnalysis,
+    SentimentLabel,
+    TextModel,
+)
 from pingjia.analysis.selectors import IssueFilter
 from pingjia.analysis.services import Correction, review_labels_correct
 from pingjia.core.errors import ApplicationError
@@ -212,3 +220,53 @@ def issue_split(request: HttpRequest, issue_id: int) -> HttpResponse:
     except ApplicationError as error:
         return _decided(request, issue_id, error.message)
     return _go_to(request, new.pk)
+
+
+MODELS_VIEW = "analysis.view_textmodel"
+MODELS_CHANGE = "analysis.change_textmodel"
+
+
+@require_GET
+def model_list(request: HttpRequest) -> HttpResponse:
+    """The analysis models: what each was trained on and how it did on held-out examples,
+    which is in use, and the buttons to retrain, switch and roll back."""
+    user = _user(request)
+    require_permission(user, MODELS_VIEW)
+    return render(request, "analysis/model_list.html", {
+        "kinds": selectors.text_models(), "can_change": user.has_perm(MODELS_CHANGE)})
+
+
+@require_POST
+def model_activate(request: HttpRequest, model_id: int) -> HttpResponse:
+    user = _user(request)
+    require_permission(user, MODELS_CHANGE)
+    model = get_object_or_404(TextModel.objects.defer("weights"), pk=model_id)
+    services.model_activate(actor=user, version=model.version)
+    messages.success(request, _("%(kind)s now uses %(version)s.") % {
+        "kind": model.get_kind_display(), "version": model.version})
+    return redirect("model_list")
+
+
+@require_POST
+def model_built_in(request: HttpRequest, kind: str) -> HttpResponse:
+    user = _user(request)
+    require_permission(user, MODELS_CHANGE)
+    if kind not in TextModel.Kind.values:
+        raise Http404
+    set_aside = services.model_use_built_in(actor=user, kind=kind)
+    if set_aside is not None:
+        messages.success(request, _("%(kind)s now uses the built-in model; %(version)s is kept "
+                                    "to return to.") % {
+            "kind": set_aside.get_kind_display(), "version": set_aside.version})
+    return redirect("model_list")
+
+
+@require_POST
+def model_train(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    require_permission(user, MODELS_CHANGE)
+    transaction.on_commit(lambda: tasks.retrain_now(user.pk))
+    messages.info(request, _("Training has started in the background. The new models appear "
+                             "here when it is done, and each replaces the one in use only if "
+                             "it does at least as well on the held-out examples."))
+    return redirect("model_list")

@@ -24,6 +24,7 @@ NAVIGATION = [
     NavItem("kpi_month", _("KPIs"), "cases.view_case"),
     NavItem("review_list", _("Reviews"), "reviews.view_review"),
     NavItem("issue_list", _("Recurring issues"), "reviews.view_review"),
+    NavItem("model_list", _("Analysis models"), "analysis.view_textmodel"),
     NavItem("import_upload", _("Import"), "reviews.add_importrun"),
     NavItem("callback_list", _("Call-backs"), "reviews.add_callback"),
     NavItem("department_list", _("Departments"), "accounts.view_department"),
