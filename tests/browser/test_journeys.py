@@ -98,3 +98,33 @@ def test_manager_imports_a_file_and_sees_the_result(live_server: Any, page: Any,
         page.click("#review-export")
     assert download.value.suggested_filename.endswith(".xlsx")
     assert "q=" in download.value.url
+
+
+def test_manager_corrects_a_category_retrains_and_rolls_back(live_server: Any, page: Any,
+                                                             org: Org) -> None:
+    from pingjia.analysis.models import ReviewAnalysis, TextModel
+    from pingjia.analysis.services import reviews_analyse
+    from tests.analysis.test_models_page import labelled
+    from tests.reviews.factories import make_review
+
+    labelled(org)  # corrections enough to train a category model, but one
+    review = make_review(org.store_a, rating=1, text="快递员把包裹扔在门口就走了")
+    reviews_analyse(review_ids=[review.pk])
+    base = live_server.url
+    log_in(page, base, "manager")
+    page.goto(f"{base}/reviews/{review.pk}/")
+    assert ReviewAnalysis.objects.get(review=review).category.code != "after_sales"
+    page.select_option(f"#labels-{review.pk} select[name=category]", "after_sales")
+    page.click(f"#correct-{review.pk}")
+    page.wait_for_selector(f"#labels-{review.pk} .category >> text=售后问题")
+    assert ReviewAnalysis.objects.get(review=review).category_source == "person"
+
+    page.click("a:has-text('分析模型')")
+    page.click("#model-train")
+    trained = page.get_attribute("#models-category", "data-in-use")
+    assert trained == TextModel.objects.get(kind="category", is_active=True).version
+    assert page.locator(f"#models-category tr:has-text('{trained}') >> text=使用中").count() == 1
+    # Back to the built-in model: the trained one stays listed, to return to.
+    page.click("#models-category tr:has-text('内置模型') >> text=改用此模型")
+    assert page.get_attribute("#models-category", "data-in-use") == "built-in"
+    assert page.locator(f"#models-category >> text={trained}").count() == 1
