@@ -94,6 +94,17 @@ def test_an_unwanted_thing_absent_is_praise_an_expected_one_a_complaint() -> Non
     assert extract_aspects("没有什么问题") == []
 
 
+def test_what_is_missing_keeps_its_whole_name() -> None:
+    assert extract_aspects("没有手机壳") == [Aspect("无手机壳", "negative")]
+    assert extract_aspects("都没有苹果味") == [Aspect("无苹果味", "negative")]
+    assert extract_aspects("没有坏果") == [Aspect("没坏果", "positive")]
+    # A defect under the negation is denied (没有划痕); a quality compares with something else.
+    assert extract_aspects("没有玻璃划痕") == [Aspect("玻璃没划痕", "positive")]
+    assert extract_aspects("没有小米好用") == []
+    # 无语 (speechless), often cut 无 语, names nothing missing.
+    assert extract_aspects("买了两次都这样，真是无语") == []
+
+
 def test_arriving_only_after_days_is_a_late_delivery() -> None:
     assert extract_aspects("16号的订单，26号才收到") == [Aspect("到货慢", "negative")]
     assert extract_aspects("等了一个星期才收到货") == [Aspect("到货慢", "negative")]

@@ -248,8 +248,10 @@ EXPECTED_ITEMS: Final[frozenset[str]] = frozenset({
 # ones a customer also expects to get (没有味道 is bland food), and the defects by name.
 ABSENCE_IS_GOOD: Final[frozenset[str]] = (BAD_QUANTITY_TARGETS - EXPECTED_ITEMS) | frozenset({
     "缺点", "缺陷", "瑕疵", "坏点", "污渍", "异物", "蟑螂", "影响", "副作用", "不适", "添加剂",
-    "防腐剂", "色素", "蜡",
+    "防腐剂", "色素", "蜡", "坏果", "烂果", "硅油", "压力",
 })
+# Words of taste and smell that finish the name of what is missing (没有苹果味 → 无苹果味).
+FLAVOURS: Final[frozenset[str]] = frozenset({"味", "味道", "味儿", "香味", "口味", "甜味", "香气"})
 
 # Words that are never the target of an opinion: pronouns, function words, generic nouns that say
 # nothing concrete (东西 太差 is no concrete issue), verbs of buying and feeling, time words.
@@ -286,6 +288,8 @@ NON_TARGETS: Final[frozenset[str]] = frozenset({
     # Nouns of idioms with 没有 that name nothing missing (没办法, 没必要, 没关系).
     "办法", "必要", "关系", "兴趣", "想法", "理由", "机会", "经验", "意义", "意思", "准备",
     "心思", "精力", "信心", "把握", "角度", "道理", "选择", "负分", "零分",
+    # 无语 (speechless), which the segmenter often cuts 无 语.
+    "语",
 })
 
 # Attribute words that say which property of the preceding noun is meant (快递 速度 慢): the noun

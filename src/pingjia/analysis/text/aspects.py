@@ -197,15 +197,18 @@ class _ClauseScanner:
             self.found.append(AspectParts("", "无" + self.item, "negative"))
         self._new_clause()
 
-    def on_target(self, token: str) -> None:
+    def on_target(self, token: str, head: str = "") -> None:
+        """A thing named; `head`, the last word of a compound (手机 壳), decides what it is."""
         if token in lexicon.ATTRIBUTE_WORDS and self.target:
             return  # 快递 速度 慢: the noun carries the meaning
-        if self.negation in ("没", "无") and token in lexicon.ABSENCE_IS_GOOD:
+        if self.negation in ("没", "无") and (
+                token in lexicon.ABSENCE_IS_GOOD or head in lexicon.ABSENCE_IS_GOOD
+                or token[: len(token) - len(head)] in lexicon.ABSENCE_IS_GOOD):
             self.found.append(AspectParts("", "没" + token, "positive"))  # 没有噪音
         elif self.negation in ("没", "无"):
             # 没有发票, 没有蓝牙: in a review, a thing named as absent is missing.
             self.found.append(AspectParts("", "无" + token, "negative"))
-        self.target = token
+        self.target = head or token
         self._reset_modifiers()
 
     def on_negation(self, form: str) -> None:
@@ -368,7 +371,24 @@ def parts_from_tokens(tokens: Sequence[str]) -> list[AspectParts]:
             continue
         if kind == target_:
             if scanner.negation:
-                scanner.on_target(token)
+                following = (tokens[index + 1] if index + 1 < len(tokens)
+                             and scanner.negation in ("没", "无") else "")
+                next_kind = (known(following) or _role(following))[0] if following else skip_
+                if following and (following in lexicon.FLAVOURS or next_kind == target_):
+                    # 没有 手机 壳, 没有 苹果 味: what is missing is the whole name.
+                    scanner.on_target(token + following, head=following)
+                    consumed = index + 1
+                elif next_kind == predicate_:
+                    said = cast(_Predicate, (known(following) or _role(following))[1])
+                    if said.kind == "negative":
+                        scanner.target = token  # 没有 玻璃 划痕: the negation is the defect's
+                    else:
+                        # 没有 小米 好用, 没有 橙子 大: a comparison with another thing, which
+                        # names no issue of this one.
+                        scanner.end_clause()
+                        consumed = index + 1
+                else:
+                    scanner.on_target(token)
             else:  # the common case, inline
                 scanner.target = token
                 scanner.excess = False
