@@ -12,23 +12,9 @@ from pingjia.accounts.models import AuditAction, AuditEntry
 from pingjia.analysis.engine import current_engine
 from pingjia.analysis.models import TextModel
 from pingjia.analysis.services import Correction, model_use_built_in, review_labels_correct
+from tests.analysis.conftest import labelled
 from tests.conftest import Org, client_for
 from tests.reviews.factories import make_review
-
-
-def labelled(org: Org) -> None:
-    """Enough corrected categories and star-rated reviews to train both models."""
-    texts = {"delivery_logistics": ["快递三天才到", "物流太慢了", "配送超时很久", "发货太慢"],
-             "service_attitude": ["服务员不理人", "客服态度很差", "前台很不耐烦", "服务态度恶劣"]}
-    for code, phrases in texts.items():
-        for n in range(4):
-            for phrase in phrases:
-                review = make_review(org.store_a, rating=1, text=f"{phrase}{'！' * n}")
-                review_labels_correct(actor=org["manager"], review=review,
-                                      correction=Correction(category=code))
-    for n in range(6):
-        for phrase in ["很好吃", "服务很周到", "环境干净", "上菜很快"]:
-            make_review(org.store_a, rating=5, text=f"{phrase}{'！' * n}")
 
 
 def test_the_page_starts_with_the_built_in_models(org: Org) -> None:

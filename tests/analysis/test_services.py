@@ -24,6 +24,7 @@ from pingjia.analysis.services import (
 )
 from pingjia.cases.models import Case
 from pingjia.cases.services import cases_open_automatically
+from tests.analysis.conftest import labelled
 from tests.conftest import Org
 from tests.reviews.factories import make_review
 
@@ -108,20 +109,7 @@ def test_a_negative_review_without_stars_opens_a_case_with_its_category(org: Org
 
 def test_training_learns_from_corrections_and_keeps_the_old_model_to_roll_back(
         org: Org) -> None:
-    texts = {"delivery_logistics": ["快递三天才到", "物流太慢了", "送货员迟到两个小时",
-                                    "包裹送错地址", "配送超时很久", "发货太慢"],
-             "service_attitude": ["服务员不理人", "客服态度很差", "前台很不耐烦",
-                                  "店员说话很冲", "服务态度恶劣", "收银员翻白眼"]}
-    for code, phrases in texts.items():
-        for n in range(4):
-            for phrase in phrases:
-                review = make_review(org.store_a, rating=1, text=f"{phrase}{'！' * n}")
-                review_labels_correct(actor=org["manager"], review=review,
-                                      correction=Correction(category=code))
-    praise = ["很好吃", "服务很周到", "环境干净", "上菜很快", "性价比高", "下次还来"]
-    for n in range(8):
-        for phrase in praise:
-            make_review(org.store_a, rating=5, text=f"{phrase}{'！' * n}")
+    labelled(org)
     outcomes = {o.kind: o for o in models_train(actor=org["manager"], activate="always")}
     category = outcomes["category"]
     assert category.model is not None and category.activated

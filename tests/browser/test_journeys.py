@@ -104,7 +104,7 @@ def test_manager_corrects_a_category_retrains_and_rolls_back(live_server: Any, p
                                                              org: Org) -> None:
     from pingjia.analysis.models import ReviewAnalysis, TextModel
     from pingjia.analysis.services import reviews_analyse
-    from tests.analysis.test_models_page import labelled
+    from tests.analysis.conftest import labelled
     from tests.reviews.factories import make_review
 
     labelled(org)  # corrections enough to train a category model, but one
