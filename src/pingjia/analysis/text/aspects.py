@@ -201,9 +201,9 @@ class _ClauseScanner:
         """A thing named; `head`, the last word of a compound (手机 壳), decides what it is."""
         if token in lexicon.ATTRIBUTE_WORDS and self.target:
             return  # 快递 速度 慢: the noun carries the meaning
-        if self.negation in ("没", "无") and (
-                token in lexicon.ABSENCE_IS_GOOD or head in lexicon.ABSENCE_IS_GOOD
-                or token[: len(token) - len(head)] in lexicon.ABSENCE_IS_GOOD):
+        # Either word of a compound may be the unwanted one (没有 坏果, 无 硅油 洗发水).
+        words = (token, head, token[: len(token) - len(head)]) if head else (token,)
+        if self.negation in ("没", "无") and not lexicon.ABSENCE_IS_GOOD.isdisjoint(words):
             self.found.append(AspectParts("", "没" + token, "positive"))  # 没有噪音
         elif self.negation in ("没", "无"):
             # 没有发票, 没有蓝牙: in a review, a thing named as absent is missing.
@@ -373,14 +373,14 @@ def parts_from_tokens(tokens: Sequence[str]) -> list[AspectParts]:
             if scanner.negation:
                 following = (tokens[index + 1] if index + 1 < len(tokens)
                              and scanner.negation in ("没", "无") else "")
-                next_kind = (known(following) or _role(following))[0] if following else skip_
+                next_kind, said = (known(following) or _role(following)) if following else (
+                    skip_, None)
                 if following and (following in lexicon.FLAVOURS or next_kind == target_):
                     # 没有 手机 壳, 没有 苹果 味: what is missing is the whole name.
                     scanner.on_target(token + following, head=following)
                     consumed = index + 1
                 elif next_kind == predicate_:
-                    said = cast(_Predicate, (known(following) or _role(following))[1])
-                    if said.kind == "negative":
+                    if cast(_Predicate, said).kind == "negative":
                         scanner.target = token  # 没有 玻璃 划痕: the negation is the defect's
                     else:
                         # 没有 小米 好用, 没有 橙子 大: a comparison with another thing, which
