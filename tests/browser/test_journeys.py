@@ -94,7 +94,8 @@ def test_manager_imports_a_file_and_sees_the_result(live_server: Any, page: Any,
     page.fill("input[name=q]", "服務員")  # Traditional query, Simplified text
     page.press("input[name=q]", "Enter")
     assert page.locator("#review-table mark").inner_text() == "服务员"
-    with page.expect_download() as download:  # the search's results, as a workbook
+    # The search's results, as a workbook; building it may take a while on a loaded machine.
+    with page.expect_download(timeout=30_000) as download:
         page.click("#review-export")
     assert download.value.suggested_filename.endswith(".xlsx")
     assert "q=" in download.value.url
