@@ -111,7 +111,9 @@ def test_arriving_only_after_days_is_a_late_delivery() -> None:
     assert extract_aspects("快递三天才到") == [Aspect("快递慢", "negative")]
     assert extract_aspects("过了一周才发货") == [Aspect("发货慢", "negative")]
     # The customer arriving late, at a time of day or somewhere, is no delivery.
-    for review in ["晚上十点才到", "下午才到酒店", "我才到家就发现", "今天才收到，还没用"]:
+    assert extract_aspects("外卖等了四十分钟才送到") == [Aspect("外卖慢", "negative")]
+    for review in ["晚上十点才到", "下午才到酒店", "我才到家就发现", "今天才收到，还没用",
+                   "坐地铁后走了二十多分钟才到"]:
         assert extract_aspects(review) == [], review
 
 

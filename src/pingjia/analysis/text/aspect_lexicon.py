@@ -399,6 +399,8 @@ LATE_PAIRS: Final[dict[str, str]] = {"才到": "到货", "才发货": "发货"}
 # …and only after a span of time or a date (三天才到, 26号才收到): after a time of day (晚上十点
 # 才到) it is the customer who arrived, and 今天才收到 is as often "only just got it".
 LATE_AFTER: Final[tuple[str, ...]] = ("天", "周", "月", "号", "日", "星期", "礼拜", "小时", "分钟")
+# After hours or minutes, only a delivery (四十分钟才送到): 走了二十分钟才到 is the customer.
+LATE_AFTER_DELIVERED: Final[tuple[str, ...]] = ("小时", "分钟")
 NOT_LATE_AFTER: Final[frozenset[str]] = frozenset({
     "今天", "昨天", "前天", "当天", "这两天", "这几天", "那天", "白天",
 })

@@ -427,9 +427,10 @@ def parts_from_tokens(tokens: Sequence[str]) -> list[AspectParts]:
                 lexicon.BEFORE_NUMBER_PREDICATES.get(token) if following.isdigit() else None)
             late = lexicon.LATE_PAIRS.get(surface or "")
             after = tokens[index + 2] if index + 2 < len(tokens) else ""
+            before = tokens[index - 1] if index else ""
             if late is not None and not (
-                    index and tokens[index - 1].endswith(lexicon.LATE_AFTER)
-                    and tokens[index - 1] not in lexicon.NOT_LATE_AFTER
+                    before.endswith(lexicon.LATE_AFTER) and before not in lexicon.NOT_LATE_AFTER
+                    and not (before.endswith(lexicon.LATE_AFTER_DELIVERED) and following == "到")
                     and (not after.isalnum() or after in _TRANSPARENT or after == "货")):
                 pass  # 晚上十点才到, 才到酒店: the customer arriving, not the goods
             elif surface is not None:
