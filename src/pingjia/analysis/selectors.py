@@ -80,7 +80,7 @@ class Trend:
     def growth_percent(self) -> int:
         return round(100 * self.growth)
 
-    def _points(self, width: int, height: int) -> list[str]:
+    def _points(self, width: int = 120, height: int = 28) -> list[str]:
         """The weekly counts as polyline points, scaled to the box (SVG y grows down)."""
         top = max(self.weekly, default=0) or 1
         step = width / max(len(self.weekly) - 1, 1)
@@ -89,14 +89,14 @@ class Trend:
 
     @property
     def sparkline(self) -> str:
-        """The complete weeks' line in a 120 × 28 box."""
-        return " ".join(self._points(120, 28)[:-1])
+        """The complete weeks' line."""
+        return " ".join(self._points()[:-1])
 
     @property
     def sparkline_running(self) -> str:
         """The line from the last complete week to the running one, drawn apart (dashed): its
         count is still growing."""
-        return " ".join(self._points(120, 28)[-2:])
+        return " ".join(self._points()[-2:])
 
 
 def _trend(counts: dict[date, int], this_week: date, weeks: int, months: int) -> Trend:
@@ -255,7 +255,8 @@ def text_models() -> list[ModelKind]:
                   .order_by("kind", "-trained_at", "-pk"))
     corrected = ReviewAnalysis.objects.filter(category_source=SOURCE_PERSON,
                                               category__isnull=False).count()
-    missing = max(0, MIN_EXAMPLES - corrected)
-    return [ModelKind(kind, str(label), [m for m in stored if m.kind == kind],
-                      *((corrected, missing) if kind == TextModel.Kind.CATEGORY else (0, 0)))
-            for kind, label in TextModel.Kind.choices]
+    kinds = [ModelKind(kind, str(label), [m for m in stored if m.kind == kind])
+             for kind, label in TextModel.Kind.choices if kind != TextModel.Kind.CATEGORY]
+    return [*kinds, ModelKind(TextModel.Kind.CATEGORY, str(TextModel.Kind.CATEGORY.label),
+                              [m for m in stored if m.kind == TextModel.Kind.CATEGORY],
+                              corrected, max(0, MIN_EXAMPLES - corrected))]
