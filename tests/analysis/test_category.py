@@ -10,10 +10,12 @@ import pytest
 from pingjia.analysis.text.category import (
     CategoryModel,
     cold_start_category,
+    is_bare_verdict,
     keyword_category,
     named_category,
     train_category,
 )
+from pingjia.analysis.text.features import prepare
 from pingjia.analysis.text.heldout import NotEnoughExamples, measure
 from pingjia.analysis.text.model_io import ModelFormatError
 from pingjia.analysis.text.normalise import normalise
@@ -91,6 +93,40 @@ def test_odd_input_gets_a_category_of_the_taxonomy(cold: CategoryModel, text: st
     (guess,) = cold.predict([text], DEFAULT_TAXONOMY)
     assert guess.code in {c.code for c in DEFAULT_TAXONOMY}
     assert guess.code not in guess.secondary
+
+
+BARE_VERDICTS = ["差评，建议不要买", "比较一般", "太差了 千万不要买", "總之以後不會再住了",
+                 "真的让我很失望！！", "不怎么样。"]
+NAMED_COMPLAINTS = ["太差了，洗一次就掉色", "一般，物流太慢", "很失望，客服不理人",
+                    "差评，退款不给退"]
+
+
+def test_a_bare_verdict_is_told_from_a_complaint_that_names_something() -> None:
+    prepared = prepare([*BARE_VERDICTS, *NAMED_COMPLAINTS, "", "好好好", "？？？？"])
+    flags = [is_bare_verdict(tokens) for tokens in prepared.tokens]
+    assert flags == [True] * len(BARE_VERDICTS) + [False] * (len(NAMED_COMPLAINTS) + 3)
+
+
+def test_a_bare_verdict_goes_to_the_catch_all(cold: CategoryModel) -> None:
+    verdicts = cold.predict(BARE_VERDICTS, DEFAULT_TAXONOMY)
+    assert {(g.code, g.secondary) for g in verdicts} == {("other", ())}
+    named = cold.predict(NAMED_COMPLAINTS, DEFAULT_TAXONOMY)
+    assert "other" not in {g.code for g in named}
+    renamed = tuple(replace(c, code="misc") if c.kind == CategoryKind.CATCH_ALL else c
+                    for c in DEFAULT_TAXONOMY)
+    assert cold.predict(["比较一般"], renamed)[0].code == "misc"
+    without = tuple(c for c in DEFAULT_TAXONOMY if c.kind != CategoryKind.CATCH_ALL)
+    assert cold.predict(["比较一般"], without)[0].code in {c.code for c in without}
+
+
+def test_corrections_that_put_bare_verdicts_elsewhere_are_learnt(cold: CategoryModel) -> None:
+    verdicts = [(f"{o}{v}", "product_quality") for o in ("唉", "说实话") for v in BARE_VERDICTS]
+    model = train_category([*_corrections(), *verdicts], DEFAULT_TAXONOMY, base=cold).model
+    assert not model.verdicts
+    assert not CategoryModel.from_bytes(model.to_bytes()).verdicts
+    assert model.predict(["比较一般，太差了"], DEFAULT_TAXONOMY)[0].code == "product_quality"
+    kept = train_category(_corrections(), DEFAULT_TAXONOMY, base=cold).model
+    assert kept.verdicts and kept.predict(["比较一般"], DEFAULT_TAXONOMY)[0].code == "other"
 
 
 def test_cold_start_follows_a_changed_taxonomy() -> None:

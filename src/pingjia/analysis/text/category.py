@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from pingjia.analysis.text import cold_start_corpus
-from pingjia.analysis.text.features import Prepared, Vocabulary, prepare
+from pingjia.analysis.text.features import Prepared, Vocabulary, is_word, prepare
 from pingjia.analysis.text.heldout import (
     TrainResult,
     held_out_mask,
@@ -50,6 +50,32 @@ _SEED_MATCH_CONFIDENCE = 0.5
 _BASE_SCALE = 0.3
 _MIN_COUNT = 2
 
+# A bare verdict (差评，建议不要买 / 比较一般 / 总之以后不会再住了) names nothing that any
+# department could fix: it goes to the catch-all category. The words below are the verdicts, and
+# the words that may surround them without naming anything. A review with any other word is not
+# bare. (The n-gram models cannot learn this: 差 and 一般 occur in most product complaints too.)
+_VERDICT_WORDS = frozenset({
+    "差", "太差", "很差", "极差", "差劲", "差评", "不好", "一般", "一般般", "不怎么样", "不行",
+    "失望", "垃圾", "糟糕", "烂", "太烂", "坑", "坑爹", "后悔", "不满意", "不推荐", "郁闷", "无语",
+    "不爽", "恶心", "那么回事", "不会", "不要", "别",
+})
+_VERDICT_FILLERS = frozenset({
+    # degree and particles
+    "太", "很", "真", "真的", "真是", "非常", "特别", "比较", "有点", "有些", "十分", "超级",
+    "实在", "简直", "太过", "了", "的", "吧", "啊", "呀", "吗", "呢", "哦", "嘛", "都", "也",
+    "就", "还", "还好", "不是", "那么", "过",
+    # saying so
+    "总之", "总的来说", "说", "实话", "说实话", "真心话", "感觉", "觉得", "我", "你们", "让",
+    "谁", "纯", "给", "分", "一星", "一分", "半分", "不想", "评价", "这次", "一次",
+    # telling others, or oneself, not to come back
+    "建议", "大家", "千万", "再", "再也", "以后", "下次", "买", "购买", "住", "入住", "来",
+    "光顾", "第二次",
+    # the business or its goods as a whole
+    "这个", "这家", "东西", "商品", "产品", "酒店", "店",
+})
+# Confidence given to the catch-all for a bare verdict.
+_VERDICT_CONFIDENCE = 0.9
+
 
 @dataclass(frozen=True)
 class CategoryGuess:
@@ -75,6 +101,18 @@ def keyword_category(normalised: str, taxonomy: Sequence[CategoryDef]) -> str:
     if praise is not None and hits[praise] > 0:
         return praise
     return of_kind(taxonomy, CategoryKind.CATCH_ALL) or (best or taxonomy[0].code)
+
+
+def is_bare_verdict(tokens: Sequence[str]) -> bool:
+    """Whether a review's words (jieba tokens of its normalised text) are a verdict and nothing
+    more: at least one verdict word, and no word but verdicts and what surrounds them."""
+    verdict = False
+    for token in tokens:
+        if token in _VERDICT_WORDS:
+            verdict = True
+        elif token not in _VERDICT_FILLERS and is_word(token):
+            return False
+    return verdict
 
 
 def named_category(
@@ -105,7 +143,9 @@ def _sole_complaint(normalised: str, complaints: Sequence[CategoryDef]) -> str |
 
 class CategoryModel:
     """A linear model over the review's n-grams, one column per category code it has learnt,
-    optionally gated by a sentiment model that recognises praise."""
+    optionally gated by a sentiment model that recognises praise. Unless `verdicts` is false
+    (an organisation's corrections put bare verdicts elsewhere), a bare verdict goes to the
+    taxonomy's catch-all."""
 
     def __init__(
         self,
@@ -116,6 +156,7 @@ class CategoryModel:
         *,
         origin: str,
         praise_gate: SentimentModel | None = None,
+        verdicts: bool = True,
     ) -> None:
         self.codes = tuple(codes)
         self.vocabulary = vocabulary
@@ -124,7 +165,9 @@ class CategoryModel:
         self.bias = np.asarray(bias, dtype=np.float32)
         self.origin = origin
         self.praise_gate = praise_gate
-        digest = hashlib.sha256("\n".join(self.codes).encode() + self.weights.tobytes())
+        self.verdicts = verdicts
+        digest = hashlib.sha256("\n".join(self.codes).encode() + self.weights.tobytes()
+                                + (b"" if verdicts else b"\0verdicts off"))
         self.version = f"category-{origin}-{digest.hexdigest()[:12]}"
 
     def logits(self, prepared: Prepared) -> np.ndarray:
@@ -164,6 +207,11 @@ class CategoryModel:
             ]
         else:
             guesses = _guesses(_softmax(self.logits(prepared)[:, columns]), known)
+        catch_all = of_kind(taxonomy, CategoryKind.CATCH_ALL)
+        if self.verdicts and catch_all is not None:
+            for row, tokens in enumerate(prepared.tokens):
+                if is_bare_verdict(tokens):
+                    guesses[row] = CategoryGuess(catch_all, _VERDICT_CONFIDENCE)
         if praise is not None:
             for row in np.flatnonzero(praised).tolist():
                 guesses[row] = CategoryGuess(praise, guesses[row].confidence)
@@ -194,6 +242,7 @@ class CategoryModel:
             "format": _FORMAT,
             "origin": self.origin,
             "codes": list(self.codes),
+            "verdicts": self.verdicts,
         }
         arrays = {
             "vocabulary": self.vocabulary.to_array(),
@@ -225,6 +274,7 @@ class CategoryModel:
             arrays["bias"],
             origin=header["origin"],
             praise_gate=gate,
+            verdicts=header.get("verdicts", True),
         )
 
 
@@ -340,6 +390,15 @@ def _base_signals(base: CategoryModel, vocabulary: Vocabulary) -> tuple[np.ndarr
     return weights, np.concatenate([b for _, _, b in columns]).astype(np.float32)
 
 
+def _verdicts_to_catch_all(
+    tokens: Sequence[Sequence[str]], labels: Sequence[str], catch_all: str | None
+) -> bool:
+    """Whether bare verdicts still go to the catch-all: unless most of the corrected ones were
+    put elsewhere."""
+    chosen = [label for words, label in zip(tokens, labels, strict=True) if is_bare_verdict(words)]
+    return 2 * sum(label == catch_all for label in chosen) >= len(chosen)
+
+
 def pseudo_labels(taxonomy: Sequence[CategoryDef]) -> tuple[list[list[str]], list[str]]:
     """Negative corpus sentences labelled by the seed phrases they contain: the complaint
     category with most hits, sentences with a tie or no hit left out."""
@@ -405,15 +464,22 @@ def train_category(
     # Balanced: staff correct rare categories (售后) rarely, and those are the ones that matter.
     model = _fit(train_docs, train_labels, origin="trained", balanced=True, base=base)
     praise = of_kind(taxonomy, CategoryKind.NOT_A_COMPLAINT)
-    if base is not None and base.praise_gate is not None and praise not in train_labels:
-        # The corrections taught no praise of their own: the base's gate still decides it.
+    # The corrections taught no praise of their own: the base's gate still decides it.
+    gate = base.praise_gate if base is not None and praise not in train_labels else None
+    verdicts = _verdicts_to_catch_all(
+        [t for t, h in zip(prepared.tokens, held_out, strict=True) if not h],
+        train_labels,
+        of_kind(taxonomy, CategoryKind.CATCH_ALL),
+    )
+    if gate is not None or not verdicts:
         model = CategoryModel(
             model.codes,
             model.vocabulary,
             model.weights,
             model.bias,
             origin=model.origin,
-            praise_gate=base.praise_gate,
+            praise_gate=gate,
+            verdicts=verdicts,
         )
     held = prepared.select(held_out)
     truth = [c for c, h in zip(labels, held_out, strict=True) if h]
