@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import csv
+import io
 import os
 import subprocess
 import sys
@@ -10,7 +12,8 @@ from django.core.management import CommandError, call_command
 
 from pingjia.accounts.models import ApiToken, AuditEntry, Department, Membership, User
 from pingjia.accounts.roles import Role
-from pingjia.core.demo import DEMO_PASSWORD, demo_logins
+from pingjia.analysis.text.heldout import MIN_EXAMPLES
+from pingjia.core.demo import CORRECTIONS, DEMO_PASSWORD, demo_logins, demo_review_files
 from tests.factories import DepartmentFactory
 
 
@@ -51,6 +54,15 @@ def test_demo_loads_once_with_a_login_per_role_and_real_reviews(db: None) -> Non
         assert Membership.objects.filter(user=user, role=person.role).exists()
         assert person.username in second
     assert {p.role for p in demo_logins()} == set(Role)
+
+
+def test_the_demo_has_enough_category_corrections_to_train_on(db: None) -> None:
+    """Each correction names one of the complaints that `make demo` loads (3,000 reviews)."""
+    complaints = [row["评价内容"] for data in demo_review_files(3000).values()
+                  for row in csv.DictReader(io.StringIO(data.decode())) if int(row["评分"]) <= 3]
+    found = {start: sum(text.startswith(start) for text in complaints) for start, _ in CORRECTIONS}
+    assert [start for start, n in found.items() if n == 0] == []
+    assert sum(found.values()) >= MIN_EXAMPLES + 10
 
 
 def _assert_demo_cases() -> None:

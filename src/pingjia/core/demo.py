@@ -184,6 +184,7 @@ def demo_load(*, reviews: int = 3000) -> bool:
     if reviews:
         _load_reviews(reviews)
         _analyse()
+        _correct_categories()
         _load_cases()
     return True
 
@@ -212,6 +213,42 @@ def _analyse() -> None:
 
     reviews_analyse_new()
     issues_recompute()
+
+
+# Categories the review manager has corrected: each review whose text starts so (among the
+# demo's complaints), and the category it belongs in. More than the 20 corrections a category
+# model needs, so that a newcomer's own correction is learnt at the next training.
+CORRECTIONS = [
+    ("- 酒店不收信用", "other"), ("1. 客房服务态", "not_a_complaint"),
+    ("15日上午结帐，", "other"), ("1、房间还可以。", "not_a_complaint"),
+    ("255的房价是不", "other"), ("3.该酒店不是在", "other"), ("3，骚扰电话频繁", "other"),
+    ("4)所以要求换一", "service_attitude"), ("4. 温泉在山边", "not_a_complaint"),
+    ("4让酒店洗衣时特", "service_attitude"), ("4，找大堂经理交", "service_attitude"),
+    ("55555555", "other"), ("6、期间有一位身", "service_attitude"),
+    ("6，总之以后都不", "other"), ("9、中午12点回", "service_attitude"),
+    ("9月21日下午14", "after_sales"), ("HDMI连接不上", "after_sales"),
+    ("上网另外收费35", "other"), ("下次一定不住汕尾", "other"),
+    ("不按服务约定提供", "service_attitude"), ("不论是作为小说，", "not_a_complaint"),
+    ("不过一楼的老大爷", "not_a_complaint"), ("不过售后还行，全", "not_a_complaint"),
+    ("不过早餐是绝对绿", "not_a_complaint"), ("个人感觉现在是越", "other"),
+    ("于丹的心得", "not_a_complaint"), ("京东客服太差，一", "service_attitude"),
+    ("从来没花500块", "other"), ("以前住了很多次,", "other"), ("以前在这里住过感", "other"),
+    ("价格不是最便宜的", "other"), ("价格仅仅比853", "other"),
+    ("优点：1、房间大", "not_a_complaint"), ("优点：1，交通比", "not_a_complaint"),
+    ("但是酒店司机的态", "not_a_complaint"),
+]
+
+
+def _correct_categories() -> None:
+    from pingjia.analysis.services import Correction, review_labels_correct
+    from pingjia.reviews.models import Review
+
+    manager = User.objects.get(username="manager")
+    complaints = Review.objects.filter(rating__lte=3).order_by("pk")
+    for start, code in CORRECTIONS:
+        for review in complaints.filter(text__startswith=start):
+            review_labels_correct(actor=manager, review=review,
+                                  correction=Correction(category=code))
 
 
 # The category a demo case gets when it is assigned, by the department of its store.
