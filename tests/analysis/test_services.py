@@ -3,6 +3,9 @@ organisation's own labels."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 from django.core.exceptions import PermissionDenied
 
@@ -17,6 +20,7 @@ from pingjia.analysis.models import (
 from pingjia.analysis.services import (
     Correction,
     model_activate,
+    model_use_built_in,
     models_train,
     review_labels_correct,
     reviews_analyse,
@@ -127,6 +131,46 @@ def test_training_learns_from_corrections_and_keeps_the_old_model_to_roll_back(
     assert TextModel.objects.filter(kind="category").count() == 2
     model_activate(actor=org["manager"], version=first)
     assert TextModel.objects.get(kind="category", is_active=True).version == first
+
+
+def test_switching_models_analyses_every_review_again_and_keeps_corrections(
+        org: Org, django_capture_on_commit_callbacks: Any) -> None:
+    labelled(org)
+    plain = make_review(org.store_a, rating=2, text="等了四十分钟才上菜，服务员也不理人")
+    reviews_analyse_new()
+    built_in = ReviewAnalysis.objects.get(review=plain).category_source
+    with django_capture_on_commit_callbacks(execute=True):
+        outcomes = {o.kind: o for o in models_train(actor=org["manager"], activate="always")}
+    trained = outcomes["category"].model
+    assert trained is not None and built_in != f"model:{trained.version}"
+    sources = set(ReviewAnalysis.objects.values_list("category_source", flat=True))
+    assert sources == {f"model:{trained.version}", SOURCE_PERSON, SOURCE_STARS}
+    assert ReviewAnalysis.objects.filter(category_source=SOURCE_PERSON).count() == 48
+    with django_capture_on_commit_callbacks(execute=True):
+        model_use_built_in(actor=org["manager"], kind="category")
+    assert ReviewAnalysis.objects.get(review=plain).category_source == built_in
+    assert ReviewAnalysis.objects.filter(category_source=SOURCE_PERSON).count() == 48
+
+
+def test_retiring_a_category_in_the_admin_analyses_every_review_again(
+        org: Org, django_capture_on_commit_callbacks: Any) -> None:
+    from django.urls import reverse
+
+    from pingjia.analysis.models import Category
+    from tests.conftest import client_for
+
+    rude = make_review(org.store_a, rating=1, text="服务员态度很差，爱理不理的")
+    reviews_analyse_new()
+    assert ReviewAnalysis.objects.get(review=rude).category.code == "service_attitude"
+    service = Category.objects.get(code="service_attitude")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(org["admin"]).post(
+            reverse("admin:analysis_category_change", args=[service.pk]),
+            {"code": service.code, "name": service.name, "description": service.description,
+             "examples": json.dumps(service.examples, ensure_ascii=False), "kind": service.kind,
+             "merged_into": "", "sort_order": service.sort_order})  # "active" unticked
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert ReviewAnalysis.objects.get(review=rude).category.code != "service_attitude"
 
 
 @pytest.mark.django_db(transaction=True)

@@ -7,16 +7,22 @@ from django.http import HttpRequest
 
 from pingjia.accounts.admin import AuditedAdmin
 from pingjia.analysis.models import Category
+from pingjia.analysis.services import reanalyse_after_commit
 
 
 @admin.register(Category)
 class CategoryAdmin(AuditedAdmin):
     """Rename, add, merge (set "merged into") and retire (untick "active") categories; a
-    category in use is never deleted, so past cases keep theirs."""
+    category in use is never deleted, so past cases keep theirs. Every review is then analysed
+    again with the changed taxonomy."""
 
     list_display = ["code", "name", "kind", "is_active", "merged_into", "sort_order"]
     list_editable = ["name", "is_active", "sort_order"]
     list_filter = ["is_active", "kind"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        reanalyse_after_commit()
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -36,13 +36,22 @@ def taxonomy() -> tuple[CategoryDef, ...]:
     return tuple(c.definition() for c in Category.objects.active())
 
 
-def current_engine() -> Engine:
-    """Two queries: the active models' versions and the taxonomy; the models themselves are
-    read from the database (or built for the cold start) only when these change."""
+EngineKey = tuple[str | None, str | None, tuple[CategoryDef, ...]]
+
+
+def engine_key() -> EngineKey:
+    """What the analysis depends on: the active models' versions (None: the built-in one) and
+    the taxonomy. Two queries."""
     active = dict(TextModel.objects.filter(is_active=True).values_list("kind", "version"))
-    definitions = taxonomy()
-    key = (active.get(TextModel.Kind.SENTIMENT), active.get(TextModel.Kind.CATEGORY),
-           definitions)
+    return (active.get(TextModel.Kind.SENTIMENT), active.get(TextModel.Kind.CATEGORY),
+            taxonomy())
+
+
+def current_engine() -> Engine:
+    """The models themselves are read from the database (or built for the cold start) only
+    when `engine_key` changes."""
+    key = engine_key()
+    definitions = key[2]
     with _lock:
         engine = _engines.get(key)
         if engine is None:

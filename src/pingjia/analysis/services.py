@@ -151,6 +151,25 @@ def reviews_analyse_new(*, batch: int = BATCH) -> int:
     return done
 
 
+def reviews_reanalyse(*, batch: int = BATCH) -> int:
+    """Analyse every review again with the models and the taxonomy now in use, in batches in
+    the order of their ids; what a person corrected stays as they set it."""
+    done, last = 0, 0
+    while ids := list(Review.objects.filter(pk__gt=last).order_by("pk")
+                      .values_list("pk", flat=True)[:batch]):
+        done += reviews_analyse(review_ids=ids)
+        last = ids[-1]
+    return done
+
+
+def reanalyse_after_commit() -> None:
+    """Once the transaction commits, have the worker analyse every review again: the models in
+    use or the taxonomy changed, and the stored results should be the ones they give."""
+    from pingjia.analysis import tasks
+
+    transaction.on_commit(tasks.reanalyse_all)
+
+
 # --- corrections -----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -297,8 +316,10 @@ def models_train(*, actor: User | None, extra: Sequence[dict[str, Any]] = (),
                     "examples": len(examples), "trained_by": actor})
             activated = activate == "always" or (activate == "if_better" and better)
             if activated:
-                model_activate(actor=actor, version=model.version)
+                model_activate(actor=actor, version=model.version, reanalyse=False)
         outcomes.append(TrainOutcome(kind, model, result.figures, current_figures, activated))
+    if any(o.activated for o in outcomes):
+        reanalyse_after_commit()
     return outcomes
 
 
@@ -314,8 +335,9 @@ def _measure_current(current: SentimentModel | CategoryModel, held: list[tuple[s
 
 
 @transaction.atomic
-def model_activate(*, actor: User | None, version: str) -> TextModel:
-    """Make a stored model the active one of its kind: after training, or to roll back."""
+def model_activate(*, actor: User | None, version: str, reanalyse: bool = True) -> TextModel:
+    """Make a stored model the active one of its kind: after training, or to roll back. Every
+    review is then analysed again (unless the caller will have that done itself)."""
     model = TextModel.objects.select_for_update().filter(version=version).first()
     if model is None:
         raise ApplicationError(_("No such model: %(version)s.") % {"version": version},
@@ -328,6 +350,8 @@ def model_activate(*, actor: User | None, version: str) -> TextModel:
         model.save(update_fields=["is_active"])
         audit_record(actor=actor, action=AuditAction.MODEL_ACTIVATED, target=model,
                      changes={"version": [replaced, model.version]})
+        if reanalyse:
+            reanalyse_after_commit()
     return model
 
 
@@ -349,4 +373,5 @@ def model_use_built_in(*, actor: User | None, kind: str) -> TextModel | None:
     model.save(update_fields=["is_active"])
     audit_record(actor=actor, action=AuditAction.MODEL_ACTIVATED, target=model,
                  changes={"version": [model.version, BUILT_IN]})
+    reanalyse_after_commit()
     return model

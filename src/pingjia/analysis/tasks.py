@@ -6,8 +6,9 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
+from pingjia.analysis.engine import engine_key
 from pingjia.analysis.issues import issues_assign_new, issues_check_spikes, issues_recompute
-from pingjia.analysis.services import models_train, reviews_analyse_new
+from pingjia.analysis.services import models_train, reviews_analyse_new, reviews_reanalyse
 
 
 def _process_new_reviews() -> None:
@@ -44,6 +45,20 @@ def retrain_now(actor_id: int) -> None:
     from pingjia.accounts.models import User
 
     models_train(actor=User.objects.filter(pk=actor_id).first(), activate="if_better")
+
+
+# A second change while a run goes on finds the lock taken: it retries after the run, which has
+# itself started over for that change where it saw it in time.
+@db_task(retries=3, retry_delay=60)
+@lock_task("reanalyse")
+def reanalyse_all() -> None:
+    """Enqueued when the models in use or the taxonomy change: every review is analysed again,
+    and again where they changed once more during the run."""
+    while True:
+        key = engine_key()
+        reviews_reanalyse()
+        if engine_key() == key:
+            return
 
 
 @db_periodic_task(crontab(hour="2", minute="15"))
