@@ -74,6 +74,10 @@ def test_list_filters_negative_reviews_and_text(org: Org) -> None:
     html = client_for(org["manager"]).get(reverse("review_list"), {"q": "好吃"},
                                           headers={"HX-Request": "true"}).content.decode()
     assert "很<mark>好吃</mark>" in html and "出餐太慢" not in html and "<html" not in html
+    assert 'id="review-export"' in html
+    html = client_for(org["manager"]).get(reverse("review_list"), {"q": "镜子"},
+                                          headers={"HX-Request": "true"}).content.decode()
+    assert 'id="review-table"' in html and 'id="review-export"' not in html  # nothing to export
 
 
 def test_list_shows_only_reviews_in_scope(org: Org) -> None:
