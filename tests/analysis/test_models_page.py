@@ -41,6 +41,7 @@ def test_retraining_from_the_page_shows_the_new_models_and_their_figures(
     page = client.get(reverse("model_list")).content.decode()
     assert f'id="models-category" data-in-use="{category.version}"' in page
     assert 'id="models-category-waiting"' not in page
+    assert 'id="models-category-labels" data-labels="48"' in page
     assert f"{round(100 * category.figures['held_out']['accuracy'])}%" in page
     assert current_engine().category.version == category.version
 
