@@ -57,6 +57,11 @@ def test_train_from_a_file_prints_held_out_figures(db: None, tmp_path: Path) -> 
     assert "kept inactive" in text
     assert "sentiment: not trained" in text  # no star-rated reviews, no sentiment lines
     assert not TextModel.objects.filter(is_active=True).exists()
+    assert "analyses every review again" not in text
+    out = StringIO()
+    call_command("train", "--from", str(examples), "--activate", "always", stdout=out)
+    assert "; activated" in out.getvalue()
+    assert "analyses every review again" in out.getvalue()
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "x"}\n', encoding="utf-8")
     result = subprocess.run([sys.executable, "-m", "pingjia.cli", "train", "--from", str(bad)],

@@ -28,7 +28,8 @@ class Command(BaseCommand):
         extra: list[dict[str, Any]] = []
         if options["source"]:
             extra = _read(options["source"])
-        for outcome in models_train(actor=None, extra=extra, activate=options["activate"]):
+        outcomes = models_train(actor=None, extra=extra, activate=options["activate"])
+        for outcome in outcomes:
             if outcome.figures is None or outcome.model is None:
                 self.stdout.write(f"{outcome.kind}: not trained ({outcome.message})")
                 continue
@@ -41,6 +42,8 @@ class Command(BaseCommand):
                          f"macro-F1 {current.macro_f1:.3f}")
             line += "; activated" if outcome.activated else "; kept inactive"
             self.stdout.write(line)
+        if any(o.activated for o in outcomes):
+            self.stdout.write("The worker analyses every review again with the models now in use.")
 
 
 def _read(path: Path) -> list[dict[str, Any]]:
