@@ -110,7 +110,8 @@ def test_manager_corrects_a_category_retrains_and_rolls_back(live_server: Any, p
 
     labelled(org)  # corrections enough to train a category model, but one
     review = make_review(org.store_a, rating=1, text="快递员把包裹扔在门口就走了")
-    reviews_analyse(review_ids=[review.pk])
+    other = make_review(org.store_a, rating=2, text="物流太慢，包装也破了")
+    reviews_analyse(review_ids=[review.pk, other.pk])
     base = live_server.url
     log_in(page, base, "manager")
     page.goto(f"{base}/reviews/{review.pk}/")
@@ -125,6 +126,9 @@ def test_manager_corrects_a_category_retrains_and_rolls_back(live_server: Any, p
     trained = page.get_attribute("#models-category", "data-in-use")
     assert trained == TextModel.objects.get(kind="category", is_active=True).version
     assert page.locator(f"#models-category tr:has-text('{trained}') >> text=使用中").count() == 1
+    # Every review was analysed again with it, but for the corrected ones.
+    assert ReviewAnalysis.objects.get(review=other).category_source == f"model:{trained}"
+    assert ReviewAnalysis.objects.get(review=review).category.code == "after_sales"
     # Back to the built-in model: the trained one stays listed, to return to.
     page.click("#models-category tr:has-text('内置模型') >> text=改用此模型")
     assert page.get_attribute("#models-category", "data-in-use") == "built-in"
