@@ -4,10 +4,12 @@ organisation's own labels."""
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
 
 from pingjia.accounts.models import AuditAction, AuditEntry
 from pingjia.analysis.models import (
@@ -171,6 +173,34 @@ def test_retiring_a_category_in_the_admin_analyses_every_review_again(
              "merged_into": "", "sort_order": service.sort_order})  # "active" unticked
     assert response.status_code == 302, response.content.decode()[:2000]
     assert ReviewAnalysis.objects.get(review=rude).category.code != "service_attitude"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="two connections at once: PostgreSQL's row locks")
+@pytest.mark.django_db(transaction=True)
+def test_a_correction_made_while_a_batch_is_analysed_again_is_kept(org: Org) -> None:
+    review = make_review(org.store_a, rating=1, text="服务员态度很差")
+    reviews_analyse(review_ids=[review.pk])
+    corrected, release = threading.Event(), threading.Event()
+
+    def correct() -> None:
+        try:
+            with transaction.atomic():
+                review_labels_correct(actor=org["manager"], review=review,
+                                      correction=Correction(category="other"))
+                corrected.set()
+                release.wait(10)  # not committed yet
+        finally:
+            connection.close()
+
+    person = threading.Thread(target=correct)
+    person.start()
+    assert corrected.wait(10)
+    threading.Timer(1.0, release.set).start()
+    reviews_analyse(review_ids=[review.pk])  # waits for the correction to commit
+    person.join()
+    analysis = ReviewAnalysis.objects.get(review=review)
+    assert (analysis.category.code, analysis.category_source) == ("other", SOURCE_PERSON)
 
 
 @pytest.mark.django_db(transaction=True)

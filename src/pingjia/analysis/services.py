@@ -83,40 +83,45 @@ def reviews_analyse(*, review_ids: Sequence[int]) -> int:
         return 0
     engine = current_engine()
     results = engine.analyse([analysis_text(text, append) for _pk, text, append, _r in reviews])
-    corrected = {a.review_id: a for a in ReviewAnalysis.objects.filter(
-        review_id__in=[r[0] for r in reviews]).filter(
-        Q(sentiment_source=SOURCE_PERSON) | Q(category_source=SOURCE_PERSON)
-        | Q(aspects_source=SOURCE_PERSON))}
-    category_ids = dict(Category.objects.values_list("code", "pk"))
-    praise = Category.objects.active().filter(
-        kind=CategoryKind.NOT_A_COMPLAINT).values_list("pk", flat=True).first()
-    max_rating = negative_max_rating()
-    now = timezone.now()
-    rows = []
-    for (pk, _text, _append, rating), result in zip(reviews, results, strict=True):
-        row = ReviewAnalysis(
-            review_id=pk, sentiment=result.sentiment.label,
-            sentiment_score=result.sentiment.score,
-            sentiment_source=f"model:{engine.sentiment.version}",
-            category_id=category_ids.get(result.category.code),
-            category_confidence=result.category.confidence,
-            category_source=f"model:{engine.category.version}",
-            secondary=list(result.category.secondary),
-            aspects=[{"text": a.text, "polarity": a.polarity} for a in result.aspects],
-            aspects_source="rules", analysed_at=now)
-        _keep_corrections(row, corrected.get(pk))
-        row.is_negative, row.hidden_complaint = _negative(row, rating, max_rating)
-        if (praise is not None and rating is not None and rating > max_rating
-                and row.sentiment == SentimentLabel.POSITIVE and not row.hidden_complaint
-                and row.category_source != SOURCE_PERSON):
-            # Stars above a negative review and praising text: praise, whatever complaint
-            # words it also has (味道不错，就是有点贵 at four stars). Its issues still count
-            # for the recurring issues; its category stops it showing among the complaints.
-            row.category_id, row.secondary, row.category_source = praise, [], SOURCE_STARS
-        rows.append(row)
-    ReviewAnalysis.objects.bulk_create(rows, update_conflicts=True, unique_fields=["review"],
-                                       update_fields=_UPDATED)
-    return len(rows)
+    with transaction.atomic():
+        # The stored rows are locked while the results are written, so that a correction made
+        # meanwhile is either seen here and kept, or made after, on top (SQLite: the write lock).
+        stored = ReviewAnalysis.objects.select_for_update().filter(
+            review_id__in=[r[0] for r in reviews]).only(
+            "review_id", "sentiment", "sentiment_score", "sentiment_source", "category_id",
+            "secondary", "category_source", "aspects", "aspects_source")
+        corrected = {a.review_id: a for a in stored if SOURCE_PERSON in (
+            a.sentiment_source, a.category_source, a.aspects_source)}
+        category_ids = dict(Category.objects.values_list("code", "pk"))
+        praise = Category.objects.active().filter(
+            kind=CategoryKind.NOT_A_COMPLAINT).values_list("pk", flat=True).first()
+        max_rating = negative_max_rating()
+        now = timezone.now()
+        rows = []
+        for (pk, _text, _append, rating), result in zip(reviews, results, strict=True):
+            row = ReviewAnalysis(
+                review_id=pk, sentiment=result.sentiment.label,
+                sentiment_score=result.sentiment.score,
+                sentiment_source=f"model:{engine.sentiment.version}",
+                category_id=category_ids.get(result.category.code),
+                category_confidence=result.category.confidence,
+                category_source=f"model:{engine.category.version}",
+                secondary=list(result.category.secondary),
+                aspects=[{"text": a.text, "polarity": a.polarity} for a in result.aspects],
+                aspects_source="rules", analysed_at=now)
+            _keep_corrections(row, corrected.get(pk))
+            row.is_negative, row.hidden_complaint = _negative(row, rating, max_rating)
+            if (praise is not None and rating is not None and rating > max_rating
+                    and row.sentiment == SentimentLabel.POSITIVE and not row.hidden_complaint
+                    and row.category_source != SOURCE_PERSON):
+                # Stars above a negative review and praising text: praise, whatever complaint
+                # words it also has (味道不错，就是有点贵 at four stars). Its issues still count
+                # for the recurring issues; its category stops it showing among the complaints.
+                row.category_id, row.secondary, row.category_source = praise, [], SOURCE_STARS
+            rows.append(row)
+        ReviewAnalysis.objects.bulk_create(rows, update_conflicts=True, unique_fields=["review"],
+                                           update_fields=_UPDATED)
+        return len(rows)
 
 
 def _keep_corrections(row: ReviewAnalysis, corrected: ReviewAnalysis | None) -> None:
