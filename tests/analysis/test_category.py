@@ -233,6 +233,24 @@ def test_an_added_code_is_given_when_its_seed_phrase_occurs(trained: CategoryMod
     assert [g.code for g in guesses] == ["hygiene", "delivery_logistics"]
 
 
+def test_a_merged_category_counts_for_the_one_it_was_merged_into(trained: CategoryModel) -> None:
+    by_code = {c.code: c for c in DEFAULT_TAXONOMY}
+    staff = CategoryDef("staff", "员工问题", examples=("态度差",), absorbed=("service_attitude",))
+    taxonomy = (*(c for c in DEFAULT_TAXONOMY if c.code != "service_attitude"), staff)
+    rude, slow = trained.predict(["客服很凶", "快递太慢"], taxonomy)
+    assert (rude.code, slow.code) == ("staff", "delivery_logistics")
+    # The merged column's probability is the target's, not shared out among the rest.
+    (before,) = trained.predict(["客服很凶"], DEFAULT_TAXONOMY)
+    assert rude.confidence == pytest.approx(before.confidence, abs=1e-3)
+    into_quality = (replace(by_code["product_quality"], absorbed=("service_attitude",)),
+                    *(c for c in DEFAULT_TAXONOMY if c.code not in {"product_quality",
+                                                                     "service_attitude"}))
+    assert trained.predict(["客服很凶"], into_quality)[0].code == "product_quality"
+    # Corrections of the merged category teach the one it was merged into.
+    result = train_category(_corrections(), taxonomy)
+    assert "staff" in result.model.codes and "service_attitude" not in result.model.codes
+
+
 def test_a_renamed_category_keeps_its_code(trained: CategoryModel) -> None:
     taxonomy = tuple(
         replace(c, name="员工服务") if c.code == "service_attitude" else c for c in DEFAULT_TAXONOMY

@@ -175,6 +175,47 @@ def test_retiring_a_category_in_the_admin_analyses_every_review_again(
     assert ReviewAnalysis.objects.get(review=rude).category.code != "service_attitude"
 
 
+def test_merging_a_category_in_the_admin_moves_its_reviews_and_corrections(
+        org: Org, django_capture_on_commit_callbacks: Any) -> None:
+    from django.urls import reverse
+
+    from pingjia.analysis.engine import taxonomy
+    from pingjia.analysis.models import Category
+    from tests.conftest import client_for
+
+    rude = make_review(org.store_a, rating=1, text="服务员态度很差，爱理不理的")
+    corrected = make_review(org.store_a, rating=1, text="东西还行")
+    reviews_analyse_new()
+    review_labels_correct(actor=org["manager"], review=corrected,
+                          correction=Correction(category="service_attitude"))
+    staff = Category.objects.create(code="staff", name="员工问题", examples=["不专业"])
+    service = Category.objects.get(code="service_attitude")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(org["admin"]).post(
+            reverse("admin:analysis_category_change", args=[service.pk]),
+            {"code": service.code, "name": service.name, "description": service.description,
+             "examples": json.dumps(service.examples, ensure_ascii=False), "kind": service.kind,
+             "is_active": "on", "merged_into": staff.pk, "sort_order": service.sort_order})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    (definition,) = [c for c in taxonomy() if c.code == "staff"]
+    assert definition.absorbed == ("service_attitude",) and "态度差" in definition.examples
+    assert ReviewAnalysis.objects.get(review=rude).category == staff
+    moved = ReviewAnalysis.objects.get(review=corrected)
+    assert (moved.category, moved.category_source) == (staff, SOURCE_PERSON)
+
+
+def test_corrections_of_a_merged_category_teach_the_one_it_was_merged_into(org: Org) -> None:
+    from pingjia.analysis.models import Category
+
+    labelled(org)  # delivery and service corrections
+    staff = Category.objects.create(code="staff", name="员工问题")
+    Category.objects.filter(code="service_attitude").update(merged_into=staff)
+    outcomes = {o.kind: o for o in models_train(actor=org["manager"], activate="always")}
+    category = outcomes["category"]
+    assert category.figures is not None and category.model is not None
+    assert set(category.figures.per_class_f1) == {"staff", "delivery_logistics"}
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql",
                     reason="two connections at once: PostgreSQL's row locks")
 @pytest.mark.django_db(transaction=True)

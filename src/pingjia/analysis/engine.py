@@ -3,11 +3,12 @@ loaded once per process and reloaded when an administrator changes either."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from threading import Lock
 
-from pingjia.analysis.models import Category, TextModel
+from pingjia.analysis.models import Category, TextModel, successors
 from pingjia.analysis.text.category import CategoryModel, cold_start_category
 from pingjia.analysis.text.pipeline import Analysis, analyse_batch
 from pingjia.analysis.text.sentiment import SentimentModel, cold_start_sentiment
@@ -33,7 +34,14 @@ _lock = Lock()
 
 
 def taxonomy() -> tuple[CategoryDef, ...]:
-    return tuple(c.definition() for c in Category.objects.active())
+    """The active categories, in their order, each with the categories merged into it."""
+    categories = {c.pk: c for c in Category.objects.all()}
+    absorbed: dict[int, list[Category]] = defaultdict(list)
+    for pk, to in successors(categories.values()).items():
+        if to.pk != pk:
+            absorbed[to.pk].append(categories[pk])
+    return tuple(c.definition(absorbed[c.pk]) for c in categories.values()
+                 if c.is_active and c.merged_into_id is None)
 
 
 EngineKey = tuple[str | None, str | None, tuple[CategoryDef, ...]]

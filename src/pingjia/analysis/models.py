@@ -3,6 +3,7 @@ recurring issues that the text analysis stores)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import ClassVar
 
@@ -53,10 +54,30 @@ class Category(models.Model):
     def is_complaint(self) -> bool:
         return self.kind != CategoryKind.NOT_A_COMPLAINT
 
-    def definition(self) -> CategoryDef:
-        """What the text analysis reads: the pure taxonomy entry."""
+    def definition(self, absorbed: Sequence[Category] = ()) -> CategoryDef:
+        """What the text analysis reads: the pure taxonomy entry. The categories merged into
+        this one lend it their codes, and their names and example phrases as its own."""
+        examples = [*self.examples]
+        for merged in absorbed:
+            examples += [p for p in (merged.name, *merged.examples) if p not in examples]
         return CategoryDef(code=self.code, name=self.name, description=self.description,
-                           examples=tuple(self.examples), kind=CategoryKind(self.kind))
+                           examples=tuple(examples), kind=CategoryKind(self.kind),
+                           absorbed=tuple(m.code for m in absorbed))
+
+
+def successors(categories: Iterable[Category]) -> dict[int, Category]:
+    """Every category (by id) that counts as an active one now: an active category as itself, a
+    merged one as the active category at the end of its chain of merges; retired ones not."""
+    every = {c.pk: c for c in categories}
+    found = {}
+    for pk, category in every.items():
+        seen = {pk}
+        while category.merged_into_id is not None and category.merged_into_id not in seen:
+            seen.add(category.merged_into_id)
+            category = every[category.merged_into_id]
+        if category.is_active and category.merged_into_id is None:
+            found[pk] = category
+    return found
 
 
 def categories_create_defaults(*args: object, **kwargs: object) -> None:

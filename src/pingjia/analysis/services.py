@@ -24,11 +24,12 @@ from pingjia.analysis.models import (
     ReviewAnalysis,
     SentimentLabel,
     TextModel,
+    successors,
 )
 from pingjia.analysis.text.category import CategoryModel, train_category
 from pingjia.analysis.text.heldout import HeldOutFigures, NotEnoughExamples, held_out_mask, measure
 from pingjia.analysis.text.sentiment import SentimentModel, train_sentiment
-from pingjia.analysis.text.taxonomy import CategoryKind
+from pingjia.analysis.text.taxonomy import CategoryKind, counts_for
 from pingjia.core.errors import ApplicationError
 from pingjia.reviews.models import Review
 
@@ -92,7 +93,10 @@ def reviews_analyse(*, review_ids: Sequence[int]) -> int:
             "secondary", "category_source", "aspects", "aspects_source")
         corrected = {a.review_id: a for a in stored if SOURCE_PERSON in (
             a.sentiment_source, a.category_source, a.aspects_source)}
-        category_ids = dict(Category.objects.values_list("code", "pk"))
+        categories = list(Category.objects.all())
+        category_ids = {c.code: c.pk for c in categories}
+        # A person's category merged since into another counts as that one.
+        moved = {pk: to.pk for pk, to in successors(categories).items()}
         praise = Category.objects.active().filter(
             kind=CategoryKind.NOT_A_COMPLAINT).values_list("pk", flat=True).first()
         max_rating = negative_max_rating()
@@ -109,7 +113,7 @@ def reviews_analyse(*, review_ids: Sequence[int]) -> int:
                 secondary=list(result.category.secondary),
                 aspects=[{"text": a.text, "polarity": a.polarity} for a in result.aspects],
                 aspects_source="rules", analysed_at=now)
-            _keep_corrections(row, corrected.get(pk))
+            _keep_corrections(row, corrected.get(pk), moved)
             row.is_negative, row.hidden_complaint = _negative(row, rating, max_rating)
             if (praise is not None and rating is not None and rating > max_rating
                     and row.sentiment == SentimentLabel.POSITIVE and not row.hidden_complaint
@@ -124,14 +128,17 @@ def reviews_analyse(*, review_ids: Sequence[int]) -> int:
         return len(rows)
 
 
-def _keep_corrections(row: ReviewAnalysis, corrected: ReviewAnalysis | None) -> None:
+def _keep_corrections(row: ReviewAnalysis, corrected: ReviewAnalysis | None,
+                      moved: dict[int, int]) -> None:
     if corrected is None:
         return
     if corrected.sentiment_source == SOURCE_PERSON:
         row.sentiment, row.sentiment_score = corrected.sentiment, corrected.sentiment_score
         row.sentiment_source = SOURCE_PERSON
     if corrected.category_source == SOURCE_PERSON:
-        row.category_id, row.category_confidence = corrected.category_id, 1.0
+        category_id = corrected.category_id
+        row.category_id = moved.get(category_id, category_id) if category_id else category_id
+        row.category_confidence = 1.0
         row.secondary, row.category_source = corrected.secondary, SOURCE_PERSON
     if corrected.aspects_source == SOURCE_PERSON:
         row.aspects, row.aspects_source = corrected.aspects, SOURCE_PERSON
@@ -295,12 +302,13 @@ def models_train(*, actor: User | None, extra: Sequence[dict[str, Any]] = (),
     so. Every model is kept, so an administrator can roll back."""
     engine = current_engine()
     taxonomy = engine.taxonomy
-    wanted = {c.code for c in taxonomy}
+    target = counts_for(taxonomy)
     outcomes = []
     for kind, examples, current in (
             (TextModel.Kind.SENTIMENT, [e for e in sentiment_examples(extra)
                                         if e[1] != "neutral"], engine.sentiment),
-            (TextModel.Kind.CATEGORY, [e for e in category_examples(extra) if e[1] in wanted],
+            (TextModel.Kind.CATEGORY, [(text, target[code]) for text, code
+                                       in category_examples(extra) if code in target],
              engine.category)):
         try:
             result = (train_sentiment(examples, base=engine.sentiment)  # type: ignore[arg-type]

@@ -30,7 +30,7 @@ from pingjia.analysis.text.heldout import (
 from pingjia.analysis.text.model_io import pack, unpack
 from pingjia.analysis.text.normalise import normalise
 from pingjia.analysis.text.sentiment import SentimentModel, cold_start_sentiment
-from pingjia.analysis.text.taxonomy import CategoryDef, CategoryKind, of_kind
+from pingjia.analysis.text.taxonomy import CategoryDef, CategoryKind, counts_for, of_kind
 
 _KIND = "category"
 _FORMAT = 1
@@ -180,10 +180,11 @@ class CategoryModel:
             return []
         if not taxonomy:
             raise ValueError("an empty taxonomy has no category to give")
-        wanted = {c.code for c in taxonomy}
-        # Retired codes drop out; the remaining probabilities are renormalised among themselves.
-        columns = [i for i, code in enumerate(self.codes) if code in wanted]
-        known = [self.codes[i] for i in columns]
+        # A merged code's probability counts for the category it was merged into; retired
+        # codes drop out, and the remaining probabilities are renormalised among themselves.
+        target = counts_for(taxonomy)
+        columns = [i for i, code in enumerate(self.codes) if code in target]
+        known = list(dict.fromkeys(target[self.codes[i]] for i in columns))
         praise = of_kind(taxonomy, CategoryKind.NOT_A_COMPLAINT)
         complaint_codes = {c.code for c in taxonomy if c.kind != CategoryKind.NOT_A_COMPLAINT}
         # Categories added since the model was trained are given where their seed phrases occur.
@@ -192,7 +193,7 @@ class CategoryModel:
         unknown = [
             c
             for c in taxonomy
-            if c.code not in set(self.codes)
+            if c.code not in known
             and not (c.kind == CategoryKind.NOT_A_COMPLAINT and self.praise_gate is not None)
         ]
         praised = (
@@ -206,7 +207,13 @@ class CategoryModel:
                 for text in prepared.normalised
             ]
         else:
-            guesses = _guesses(_softmax(self.logits(prepared)[:, columns]), known)
+            probabilities = _softmax(self.logits(prepared)[:, columns])
+            if len(known) < len(columns):  # sum the merged codes' columns into their target's
+                into = np.zeros((len(columns), len(known)), dtype=probabilities.dtype)
+                into[range(len(columns)), [known.index(target[self.codes[i]])
+                                           for i in columns]] = 1
+                probabilities = probabilities @ into
+            guesses = _guesses(probabilities, known)
         catch_all = of_kind(taxonomy, CategoryKind.CATCH_ALL)
         if self.verdicts and catch_all is not None:
             for row, tokens in enumerate(prepared.tokens):
@@ -450,11 +457,12 @@ def train_category(
     *,
     base: CategoryModel | None = None,
 ) -> TrainResult[CategoryModel]:
-    """Learn from reviews whose category staff have set. Examples whose code is not in the
-    taxonomy (retired since) are dropped. With a base model (the current or the cold-start one),
-    its scores are stacked under the new model (see `_fit`)."""
-    wanted = {c.code for c in taxonomy}
-    pairs = [(text, code) for text, code in examples if code in wanted]
+    """Learn from reviews whose category staff have set. Examples of a category merged since
+    count for the one it was merged into; those of a retired one are dropped. With a base model
+    (the current or the cold-start one), its scores are stacked under the new model (see
+    `_fit`)."""
+    target = counts_for(taxonomy)
+    pairs = [(text, target[code]) for text, code in examples if code in target]
     require_two_labels([code for _, code in pairs])
     held_out = held_out_mask(len(pairs))
     prepared = prepare(text for text, _ in pairs)

@@ -29,6 +29,8 @@ class CategoryDef:
     description: str = ""
     examples: tuple[str, ...] = ()  # phrases an administrator writes: 态度差, 物流慢
     kind: CategoryKind = CategoryKind.COMPLAINT
+    # Codes of the categories merged into this one: what a model learnt of them counts for it.
+    absorbed: tuple[str, ...] = ()
 
     def seed_phrases(self) -> tuple[str, ...]:
         """The examples (and the name), normalised the way reviews are, longest first."""
@@ -44,6 +46,11 @@ def _seed_phrases(name: str, examples: tuple[str, ...]) -> tuple[str, ...]:
 
 def codes(taxonomy: Sequence[CategoryDef]) -> tuple[str, ...]:
     return tuple(c.code for c in taxonomy)
+
+
+def counts_for(taxonomy: Sequence[CategoryDef]) -> dict[str, str]:
+    """Each code that counts for a category of the taxonomy: its own, and those merged into it."""
+    return {code: c.code for c in taxonomy for code in (*c.absorbed, c.code)}
 
 
 def of_kind(
