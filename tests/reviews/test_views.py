@@ -254,3 +254,24 @@ def test_list_shows_and_filters_the_analysis(org: Org) -> None:
     assert shown(q="出餐", sentiment="negative") == {"出餐太慢"}
     assert shown(q="菜", sentiment="hidden") == {"五星是手滑"}
     assert shown(q="出餐", category="service_attitude") == set()
+
+
+def test_detail_shows_where_the_category_came_from(org: Org) -> None:
+    from pingjia.analysis.models import SOURCE_STARS, ReviewAnalysis
+    from pingjia.analysis.services import Correction, review_labels_correct, reviews_analyse
+
+    rude = make_review(org.store_a, rating=1, text="服务员态度很差，爱理不理的")
+    praise = make_review(org.store_a, rating=5, text="菜很好吃，服务也周到")
+    reviews_analyse(review_ids=[rude.pk, praise.pk])
+    client = client_for(org["manager"])
+    analysis = ReviewAnalysis.objects.get(review=rude)
+    html = client.get(reverse("review_detail", args=[rude.pk])).content.decode()
+    assert (f'title="{analysis.category_source}" '
+            f'data-confidence="{analysis.category_confidence}"') in html
+    assert ReviewAnalysis.objects.get(review=praise).category_source == SOURCE_STARS
+    html = client.get(reverse("review_detail", args=[praise.pk])).content.decode()
+    assert "category-confidence" not in html and "按星级" in html
+    review_labels_correct(actor=org["manager"], review=rude,
+                          correction=Correction(category="product_quality"))
+    html = client.get(reverse("review_detail", args=[rude.pk])).content.decode()
+    assert "category-confidence" not in html and "已人工更正" in html
