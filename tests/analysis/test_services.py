@@ -165,12 +165,17 @@ def test_retiring_a_category_in_the_admin_analyses_every_review_again(
     reviews_analyse_new()
     assert ReviewAnalysis.objects.get(review=rude).category.code == "service_attitude"
     service = Category.objects.get(code="service_attitude")
+    analysed_at = ReviewAnalysis.objects.get(review=rude).analysed_at
+    form = {"code": service.code, "name": service.name, "description": "员工的态度",
+            "examples": json.dumps(service.examples, ensure_ascii=False), "kind": service.kind,
+            "is_active": "on", "merged_into": "", "sort_order": 5}
+    url = reverse("admin:analysis_category_change", args=[service.pk])
+    with django_capture_on_commit_callbacks(execute=True):  # what the analysis does not read
+        assert client_for(org["admin"]).post(url, form).status_code == 302
+    assert ReviewAnalysis.objects.get(review=rude).analysed_at == analysed_at
+    del form["is_active"]
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_for(org["admin"]).post(
-            reverse("admin:analysis_category_change", args=[service.pk]),
-            {"code": service.code, "name": service.name, "description": service.description,
-             "examples": json.dumps(service.examples, ensure_ascii=False), "kind": service.kind,
-             "merged_into": "", "sort_order": service.sort_order})  # "active" unticked
+        response = client_for(org["admin"]).post(url, form)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert ReviewAnalysis.objects.get(review=rude).category.code != "service_attitude"
 

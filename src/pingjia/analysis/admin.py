@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from pingjia.accounts.admin import AuditedAdmin
+from pingjia.analysis.engine import taxonomy
 from pingjia.analysis.models import Category
 from pingjia.analysis.services import reanalyse_after_commit
 
@@ -13,16 +14,23 @@ from pingjia.analysis.services import reanalyse_after_commit
 @admin.register(Category)
 class CategoryAdmin(AuditedAdmin):
     """Rename, add, merge (set "merged into") and retire (untick "active") categories; a
-    category in use is never deleted, so past cases keep theirs. Every review is then analysed
-    again with the changed taxonomy."""
+    category in use is never deleted, so past cases keep theirs. Where a change reaches the
+    text analysis (not the order or a description), every review is analysed again."""
 
     list_display = ["code", "name", "kind", "is_active", "merged_into", "sort_order"]
     list_editable = ["name", "is_active", "sort_order"]
     list_filter = ["is_active", "kind"]
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        before = _what_analysis_reads()
         super().save_model(request, obj, form, change)
-        reanalyse_after_commit()
+        if _what_analysis_reads() != before:
+            reanalyse_after_commit()
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+def _what_analysis_reads() -> set[tuple[object, ...]]:
+    """The taxonomy as the models read it: not its order, not the descriptions."""
+    return {(c.code, c.name, c.examples, c.kind, c.absorbed) for c in taxonomy()}
