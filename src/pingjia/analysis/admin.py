@@ -6,9 +6,8 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from pingjia.accounts.admin import AuditedAdmin
-from pingjia.analysis.engine import taxonomy
 from pingjia.analysis.models import Category
-from pingjia.analysis.services import reanalyse_after_commit
+from pingjia.analysis.services import reanalysed_if_taxonomy_changes
 
 
 @admin.register(Category)
@@ -22,15 +21,9 @@ class CategoryAdmin(AuditedAdmin):
     list_filter = ["is_active", "kind"]
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        before = _what_analysis_reads()
-        super().save_model(request, obj, form, change)
-        if _what_analysis_reads() != before:
-            reanalyse_after_commit()
+        with reanalysed_if_taxonomy_changes():
+            super().save_model(request, obj, form, change)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-
-def _what_analysis_reads() -> set[tuple[object, ...]]:
-    """The taxonomy as the models read it: not its order, not the descriptions."""
-    return {(c.code, c.name, c.examples, c.kind, c.absorbed) for c in taxonomy()}

@@ -3,7 +3,8 @@ them, and training the organisation's models from its own labels."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 from pingjia.accounts.access import require_permission
 from pingjia.accounts.models import AuditAction, User
 from pingjia.accounts.services import audit_record
-from pingjia.analysis.engine import Result, current_engine
+from pingjia.analysis.engine import Result, current_engine, taxonomy
 from pingjia.analysis.models import (
     SOURCE_PERSON,
     SOURCE_STARS,
@@ -180,6 +181,20 @@ def reanalyse_after_commit() -> None:
     from pingjia.analysis import tasks
 
     transaction.on_commit(tasks.reanalyse_all)
+
+
+@contextmanager
+def reanalysed_if_taxonomy_changes() -> Iterator[None]:
+    """Around a change of the categories: every review is analysed again after commit where
+    the change reaches the text analysis (not the order, not a description)."""
+    before = _taxonomy_as_read()
+    yield
+    if _taxonomy_as_read() != before:
+        reanalyse_after_commit()
+
+
+def _taxonomy_as_read() -> set[tuple[object, ...]]:
+    return {(c.code, c.name, c.examples, c.kind, c.absorbed) for c in taxonomy()}
 
 
 # --- corrections -----------------------------------------------------------------------------
