@@ -35,13 +35,13 @@ _lock = Lock()
 
 def taxonomy() -> tuple[CategoryDef, ...]:
     """The active categories, in their order, each with the categories merged into it."""
-    categories = {c.pk: c for c in Category.objects.all()}
+    categories = list(Category.objects.all())
+    counts_as = successors(categories)
     absorbed: dict[int, list[Category]] = defaultdict(list)
-    for pk, to in successors(categories.values()).items():
-        if to.pk != pk:
-            absorbed[to.pk].append(categories[pk])
-    return tuple(c.definition(absorbed[c.pk]) for c in categories.values()
-                 if c.is_active and c.merged_into_id is None)
+    for category in categories:
+        if (to := counts_as.get(category.pk)) is not None and to is not category:
+            absorbed[to.pk].append(category)
+    return tuple(c.definition(absorbed[c.pk]) for c in categories if counts_as.get(c.pk) is c)
 
 
 EngineKey = tuple[str | None, str | None, tuple[CategoryDef, ...]]
